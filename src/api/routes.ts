@@ -1,0 +1,87 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ApiBackend } from './backend.ts'
+import { connectHandler } from './connect.ts'
+import { eventsHandler } from './events.ts'
+import type { EventStreamLimits } from './events.ts'
+import * as s from './schemas.ts'
+
+type Handler = (request: FastifyRequest, reply: FastifyReply) => unknown
+
+/**
+ * One table drives three things: fastify's routes, the 405 answers (which methods a path
+ * has) and /openapi.json. A route is added here or nowhere.
+ */
+export interface ApiRoute {
+  method: 'GET' | 'POST'
+  url: string
+  summary: string
+  /** No token needed (Host and Origin are still checked). */
+  public?: boolean
+  body?: object
+  /** Success status and its JSON schema, or 'event-stream' for SSE. */
+  status: number
+  response: object | 'event-stream'
+  handler: Handler
+}
+
+export interface RouteDeps {
+  document: () => object
+  events: EventStreamLimits
+}
+
+export function apiRoutes (backend: ApiBackend, deps: RouteDeps): ApiRoute[] {
+  return [
+    { method: 'GET', url: '/healthz', summary: 'Liveness probe', public: true, status: 200, response: s.healthSchema, handler: () => ({ ok: true }) },
+    { method: 'GET', url: '/openapi.json', summary: 'This API as an OpenAPI 3.1 document', public: true, status: 200, response: s.documentSchema, handler: deps.document },
+    { method: 'GET', url: '/v1/id', summary: "The node's DID, PeerId, addresses and invitation", status: 200, response: s.identitySchema, handler: () => backend.identity() },
+    { method: 'GET', url: '/v1/status', summary: 'Node status', status: 200, response: s.statusSchema, handler: async () => await backend.status() },
+    { method: 'GET', url: '/v1/peers', summary: 'Open connections', status: 200, response: s.peersSchema, handler: () => ({ peers: backend.peers() }) },
+    { method: 'GET', url: '/v1/contacts', summary: 'Known contacts', status: 200, response: s.contactsSchema, handler: async () => ({ contacts: await backend.contacts() }) },
+    {
+      method: 'GET',
+      url: '/v1/invite',
+      summary: 'A hearth:invite URI for this node',
+      status: 200,
+      response: s.inviteSchema,
+      handler: () => {
+        const id = backend.identity()
+        return { uri: id.invitation, did: id.did }
+      }
+    },
+    {
+      method: 'POST',
+      url: '/v1/connect',
+      summary: 'Find and connect to a DID or invitation',
+      body: s.connectBodySchema,
+      status: 200,
+      response: s.connectResultSchema,
+      handler: connectHandler(backend)
+    },
+    {
+      method: 'POST',
+      url: '/v1/shutdown',
+      summary: 'Stop the daemon gracefully',
+      body: s.emptyBodySchema,
+      status: 202,
+      response: s.shutdownSchema,
+      handler: (_request, reply) => {
+        // Ask only once the answer is on its way, so the client hears 202 before we go.
+        reply.raw.once('close', () => { backend.requestShutdown() })
+        return reply.code(202).send({ stopping: true })
+      }
+    },
+    {
+      method: 'GET',
+      url: '/v1/events',
+      summary: 'Server-Sent Events: one message per HearthEvent (id, event type, JSON data)',
+      status: 200,
+      response: 'event-stream',
+      handler: eventsHandler(backend, deps.events)
+    }
+  ]
+}
+
+/** The methods a path answers to, for 405's Allow header; empty when the path is unknown. */
+export function methodsFor (routes: readonly ApiRoute[], path: string): string[] {
+  return routes.filter(route => route.url === path).map(route => route.method)
+}

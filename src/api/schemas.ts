@@ -1,0 +1,71 @@
+/**
+ * JSON Schemas for every request and response (mirroring ./backend.ts). Fastify validates
+ * requests against them and serialises responses with them, so a field the backend adds
+ * later is not sent until it is declared here; /openapi.json is built from the same objects.
+ */
+const str = { type: 'string' } as const
+const int = { type: 'integer' } as const
+const strings = { type: 'array', items: str } as const
+
+const object = (properties: Record<string, unknown>, required: string[]) =>
+  ({ type: 'object', additionalProperties: false, properties, required }) as const
+
+export const errorSchema = object({
+  error: object({ code: str, message: str }, ['code', 'message'])
+}, ['error'])
+
+export const healthSchema = object({ ok: { type: 'boolean' } }, ['ok'])
+
+export const identitySchema = object({
+  did: str, peerId: str, addresses: strings, invitation: str
+}, ['did', 'peerId', 'addresses', 'invitation'])
+
+export const peerSchema = object({
+  peerId: str,
+  did: str,
+  remoteAddr: str,
+  direction: { type: 'string', enum: ['inbound', 'outbound'] },
+  path: { type: 'string', enum: ['direct', 'relayed'] },
+  openedAt: int
+}, ['peerId', 'remoteAddr', 'direction', 'path', 'openedAt'])
+
+export const contactSchema = object({
+  did: str, peerIds: strings, addresses: strings, seq: int, lastSeen: int, source: str
+}, ['did', 'peerIds', 'addresses', 'source'])
+
+export const statusSchema = object({
+  did: str,
+  peerId: str,
+  version: str,
+  repo: str,
+  startedAt: int,
+  uptimeMs: int,
+  listen: strings,
+  connections: int,
+  dht: object({ mode: { type: 'string', enum: ['client', 'server'] }, routingTableSize: int }, ['mode', 'routingTableSize']),
+  record: object({ seq: int, publishedAt: int, expiresAt: int, lastError: str }, ['seq']),
+  contacts: int
+}, ['did', 'peerId', 'version', 'repo', 'startedAt', 'uptimeMs', 'listen', 'connections', 'dht', 'record', 'contacts'])
+
+export const peersSchema = object({ peers: { type: 'array', items: peerSchema } }, ['peers'])
+export const contactsSchema = object({ contacts: { type: 'array', items: contactSchema } }, ['contacts'])
+export const inviteSchema = object({ uri: str, did: str }, ['uri', 'did'])
+
+export const MIN_CONNECT_TIMEOUT_MS = 100
+export const MAX_CONNECT_TIMEOUT_MS = 120_000
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000
+
+export const connectBodySchema = object({
+  target: { type: 'string', minLength: 1, maxLength: 4096, description: 'a DID (did:key:…) or a hearth:invite URI' },
+  timeoutMs: { type: 'integer', minimum: MIN_CONNECT_TIMEOUT_MS, maximum: MAX_CONNECT_TIMEOUT_MS, default: DEFAULT_CONNECT_TIMEOUT_MS }
+}, ['target'])
+
+export const connectResultSchema = object({
+  did: str, peerId: str, remoteAddr: str, via: str, ms: { type: 'number' }
+}, ['did', 'peerId', 'remoteAddr', 'via', 'ms'])
+
+export const emptyBodySchema = object({}, [])
+export const shutdownSchema = object({ stopping: { type: 'boolean', const: true } }, ['stopping'])
+
+/** The OpenAPI document itself: any object (it is built by ./openapi.ts, not from input). */
+export const documentSchema = { type: 'object', additionalProperties: true } as const

@@ -1,0 +1,62 @@
+import { resolveRepo } from '../repo/index.ts'
+import type { ConnectResult, ContactView, IdentityView, PeerView, StatusView } from '../api/backend.ts'
+import { connectClient } from './client.ts'
+import { print, qr, table, dim } from './output.ts'
+
+export interface RemoteOptions { repo?: string, json?: boolean, qr?: boolean, timeout?: string }
+
+const client = async (opts: RemoteOptions) => await connectClient(resolveRepo(opts.repo))
+
+export async function cmdId (opts: RemoteOptions): Promise<void> {
+  const id = await (await client(opts)).get<IdentityView>('/v1/id')
+  print(opts, id, () => [`DID     ${id.did}`, `PeerId  ${id.peerId}`, ...id.addresses.map((a, i) => `${i === 0 ? 'Addrs ' : '      '}  ${a}`)].join('\n'))
+}
+
+export async function cmdInvite (opts: RemoteOptions): Promise<void> {
+  const inv = await (await client(opts)).get<{ uri: string, did: string }>('/v1/invite')
+  print(opts, inv, () => [
+    ...(opts.qr !== false ? [qr(inv.uri)] : []),
+    inv.uri,
+    dim('Share this invitation (or just your DID). The other side runs: hearth connect \'<invitation>\'')
+  ].join('\n'))
+}
+
+export async function cmdConnect (target: string, opts: RemoteOptions): Promise<void> {
+  const timeoutMs = opts.timeout !== undefined ? Number(opts.timeout) : 30_000
+  const r = await (await client(opts)).post<ConnectResult>('/v1/connect', { target, timeoutMs }, { timeoutMs: timeoutMs + 5_000 })
+  print(opts, r, () => `Connected to ${r.did}\n  PeerId  ${r.peerId}\n  Address ${r.remoteAddr}\n  Found   via ${r.via} in ${r.ms} ms`)
+}
+
+export async function cmdPeers (opts: RemoteOptions): Promise<void> {
+  const { peers } = await (await client(opts)).get<{ peers: PeerView[] }>('/v1/peers')
+  print(opts, { peers }, () => peers.length === 0
+    ? 'No connected peers.'
+    : table([['PEER', 'DID', 'PATH', 'DIR', 'ADDRESS'], ...peers.map(p => [p.peerId, p.did ?? '-', p.path, p.direction, p.remoteAddr])]))
+}
+
+export async function cmdContacts (opts: RemoteOptions): Promise<void> {
+  const { contacts } = await (await client(opts)).get<{ contacts: ContactView[] }>('/v1/contacts')
+  print(opts, { contacts }, () => contacts.length === 0
+    ? 'No contacts yet. Connect to someone: hearth connect <did-or-invitation>'
+    : table([['DID', 'SOURCE', 'LAST SEEN'], ...contacts.map(c => [c.did, c.source, c.lastSeen !== undefined ? new Date(c.lastSeen).toISOString() : '-'])]))
+}
+
+export async function cmdStatus (opts: RemoteOptions): Promise<void> {
+  const s = await (await client(opts)).get<StatusView>('/v1/status')
+  print(opts, s, () => [
+    `Hearth ${s.version}, up ${Math.round(s.uptimeMs / 1000)} s`,
+    `  DID          ${s.did}`,
+    `  PeerId       ${s.peerId}`,
+    `  Repo         ${s.repo}`,
+    `  Connections  ${s.connections}`,
+    `  Contacts     ${s.contacts}`,
+    `  DHT          ${s.dht.mode} mode, ${s.dht.routingTableSize} peers in the routing table`,
+    `  DID record   seq ${s.record.seq}, ${s.record.publishedAt !== undefined ? `published ${new Date(s.record.publishedAt).toISOString()}` : 'not published yet'}${s.record.lastError !== undefined ? ` (last error: ${s.record.lastError})` : ''}`,
+    ...s.listen.map((a, i) => `  ${i === 0 ? 'Listening' : '         '}    ${a}`)
+  ].join('\n'))
+}
+
+export async function cmdStop (opts: RemoteOptions): Promise<void> {
+  const r = await (await client(opts)).post<{ stopping: boolean }>('/v1/shutdown', {})
+  print(opts, r, () => 'The daemon is stopping.')
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander'
+import { VERSION } from '../version.ts'
+import { cmdInit, cmdStart } from './commands-local.ts'
+import { cmdConnect, cmdContacts, cmdId, cmdInvite, cmdPeers, cmdStatus, cmdStop } from './commands-remote.ts'
+import { fail } from './output.ts'
+import { EXIT_OK, EXIT_USAGE } from './exit.ts'
+
+// `hearth peers | head` closes our stdout early; that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); throw err })
+
+const program = new Command('hearth')
+  .description('Hearth: your own home on the Internet. A self-sovereign DID, your own terms, your own record of every agreement.')
+  .version(VERSION)
+  .option('--repo <dir>', 'data directory (env HEARTH_PATH; default ~/.local/share/hearth)')
+  .option('--json', 'print results as JSON on stdout (errors too), for scripts')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .addHelpText('after', `
+First run:
+  $ npx hearth start --init        create an identity (shows your recovery phrase once) and start
+Everyday:
+  $ npx hearth status              is it running, how is it connected
+  $ npx hearth invite              your invitation (URI + QR code) to share
+  $ npx hearth connect <did>       reach someone by DID alone (or paste their invitation)
+  $ npx hearth peers               who you are connected to
+
+Environment:
+  HEARTH_PATH         data directory, when --repo is not given
+  HEARTH_PASSPHRASE   keystore passphrase for unattended starts (prefer --passphrase-file)
+
+Exit codes: 0 ok, 1 error, 2 bad usage, 3 daemon not running, 4 peer not found or unreachable.`)
+
+const passphraseOpt = (): Option => new Option('--passphrase-file <file>', 'read the keystore passphrase from this file (for unattended starts)')
+const networkOpts = (cmd: Command): Command => cmd
+  .option('--api-port <port>', 'admin API port on 127.0.0.1/[::1] (0 = any free port)')
+  .option('--listen <multiaddr...>', 'libp2p listen addresses')
+  .option('--bootstrap <multiaddr...>', 'bootstrap peers (…/p2p/<peerId>)')
+  .option('--no-mdns', 'do not look for Hearth nodes on the local network')
+  .option('--lan', 'let the DHT use private and loopback addresses (a home LAN or a local test network)')
+  .addOption(new Option('--dht-mode <mode>', 'DHT mode').choices(['auto', 'client', 'server']))
+
+const run = (fn: (...args: any[]) => Promise<unknown>) => async (...args: any[]): Promise<void> => {
+  const cmd = args.at(-1) as Command
+  try {
+    await fn(...args.slice(0, -2), cmd.optsWithGlobals())
+  } catch (err) {
+    process.exitCode = fail(cmd.optsWithGlobals(), err)
+  }
+}
+
+networkOpts(program.command('init')
+  .description('create a new identity and data directory; shows the recovery phrase once')
+  .addOption(passphraseOpt())
+  .addHelpText('after', '\nThe passphrase encrypts the keys on disk. It is asked for on a terminal, or read from --passphrase-file or HEARTH_PASSPHRASE.'))
+  .action(run(async (opts) => { await cmdInit(opts) }))
+
+networkOpts(program.command('start')
+  .description('run the node (libp2p + admin API) until Ctrl-C')
+  .option('--init', 'create the identity first if this data directory has none')
+  .addOption(passphraseOpt()))
+  .action(run(async (opts) => { await cmdStart(opts) }))
+
+networkOpts(program.command('restore')
+  .description('bring an identity back from its 24-word recovery phrase, with a new device key')
+  .option('--phrase-file <file>', 'read the recovery phrase from a file (default: ask, or read stdin)')
+  .addOption(passphraseOpt()))
+  .action(run(async (opts) => { await cmdInit(opts, true) }))
+
+program.command('id').description('show this node\'s DID, PeerId and addresses').action(run(cmdId))
+program.command('invite').description('show an invitation (URI and QR code) others can use to connect')
+  .option('--no-qr', 'print only the URI').action(run(cmdInvite))
+program.command('connect').description('connect to a DID (did:key:…) or a hearth:invite URI')
+  .argument('<did-or-invitation>')
+  .option('--timeout <ms>', 'give up after this many milliseconds', '30000')
+  .action(run(cmdConnect))
+program.command('peers').description('list connected peers and how each is connected').action(run(cmdPeers))
+program.command('contacts').description('list the DIDs this node knows how to reach').action(run(cmdContacts))
+program.command('status').description('show the running node\'s state').action(run(cmdStatus))
+program.command('stop').description('ask the running daemon to stop').action(run(cmdStop))
+
+try {
+  await program.parseAsync(process.argv)
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT_OK : EXIT_USAGE
+  } else {
+    throw err
+  }
+}

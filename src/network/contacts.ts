@@ -1,0 +1,38 @@
+import type { Store } from '../store/index.ts'
+import type { ContactView } from '../api/backend.ts'
+
+/** Where a DID was last seen. Stored in contacts!<did> (src/store/layout.ts). */
+export interface Contact extends ContactView {
+  /** the last valid signed record seen for this DID, base64 */
+  record?: string
+}
+
+export interface Contacts {
+  get (did: string): Promise<Contact | undefined>
+  list (): Promise<Contact[]>
+  /** Save what we learned; never replaces a newer record's data with an older one. */
+  upsert (contact: Contact): Promise<Contact>
+  /** did by PeerId, from memory (cheap lookups for peers/status) */
+  didOf (peerId: string): string | undefined
+}
+
+export async function createContacts (store: Store): Promise<Contacts> {
+  const byPeer = new Map<string, string>()
+  for (const c of await store.values<Contact>(store.contacts)) for (const p of c.peerIds) byPeer.set(p, c.did)
+  return {
+    async get (did) { return await store.get<Contact>(store.contacts, did) },
+    async list () { return await store.values<Contact>(store.contacts) },
+    async upsert (contact) {
+      const old = await store.get<Contact>(store.contacts, contact.did)
+      let next = contact
+      if (old !== undefined && (old.seq ?? -1) > (contact.seq ?? -1)) {
+        // keep the newer record's devices; only refresh when we saw it
+        next = { ...old, lastSeen: contact.lastSeen ?? old.lastSeen }
+      }
+      await store.batch([{ type: 'put', sublevel: store.contacts, key: next.did, value: next }])
+      for (const p of next.peerIds) byPeer.set(p, next.did)
+      return next
+    },
+    didOf (peerId) { return byPeer.get(peerId) }
+  }
+}

@@ -1,0 +1,123 @@
+import { readFile, stat } from 'node:fs/promises'
+import { multiaddr } from '@multiformats/multiaddr'
+import { HearthError, invalidConfig } from '../errors.ts'
+import { writeFileAtomic } from '../fs/index.ts'
+
+export const CONFIG_VERSION = 1
+/** A config file is small; a huge one is a mistake or an attack (research/security.md B.6 #78). */
+export const MAX_CONFIG_BYTES = 256 * 1024
+export const DEFAULT_P2P_PORT = 4012
+export const DEFAULT_API_PORT = 7012
+
+export interface NetworkConfig {
+  /** libp2p listen multiaddrs */
+  listen: string[]
+  /** addresses to announce instead of the listen ones (a helper with a known public IP) */
+  announce: string[]
+  /** bootstrap peers: multiaddrs ending in /p2p/<peerId> */
+  bootstrap: string[]
+  /** find and dial Hearth nodes on the local network */
+  mdns: boolean
+  /** 'auto' = libp2p decides (server once a public address is confirmed) */
+  dhtMode: 'auto' | 'client' | 'server'
+  /** keep private/loopback addresses in DHT answers (LAN-only and test networks) */
+  privateAddresses: boolean
+  maxConnections: number
+  /** new inbound connections per second from one host (libp2p default 5) */
+  inboundConnectionThreshold: number
+}
+
+export interface HearthConfig {
+  version: number
+  network: NetworkConfig
+  api: { port: number }
+}
+
+export function defaultConfig (): HearthConfig {
+  return {
+    version: CONFIG_VERSION,
+    network: {
+      listen: [`/ip4/0.0.0.0/tcp/${DEFAULT_P2P_PORT}`, `/ip6/::/tcp/${DEFAULT_P2P_PORT}`],
+      announce: [],
+      bootstrap: [],
+      mdns: true,
+      dhtMode: 'auto',
+      privateAddresses: false,
+      // Fit for a Raspberry Pi (research/libp2p-engineering.md section 7).
+      maxConnections: 100,
+      inboundConnectionThreshold: 5
+    },
+    api: { port: DEFAULT_API_PORT }
+  }
+}
+
+export async function loadConfig (path: string): Promise<HearthConfig> {
+  let st
+  try { st = await stat(path) } catch { throw new HearthError('INVALID_CONFIG', `config file ${path} is missing`) }
+  if (!st.isFile()) throw new HearthError('INVALID_CONFIG', `config file ${path} is not a regular file`)
+  if (st.size > MAX_CONFIG_BYTES) throw new HearthError('INVALID_CONFIG', `config file ${path} is ${st.size} bytes; the limit is ${MAX_CONFIG_BYTES}`)
+  let text = await readFile(path, 'utf8')
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+  let raw: unknown
+  try { raw = JSON.parse(text) } catch (err) {
+    throw new HearthError('INVALID_CONFIG', `config file ${path} is not valid JSON (${(err as Error).message}); fix it or restore it from a backup`)
+  }
+  return parseConfig(raw)
+}
+
+export async function saveConfig (path: string, config: HearthConfig): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(parseConfig(config), null, 2) + '\n', 0o600)
+}
+
+/** Strict: unknown keys are errors (a typo must not be silently ignored), every value bounded. */
+export function parseConfig (raw: unknown): HearthConfig {
+  const root = object(raw, '(root)', ['version', 'network', 'api'])
+  if (root.version !== CONFIG_VERSION) throw invalidConfig('version', `must be ${CONFIG_VERSION}`)
+  const d = defaultConfig()
+  const net = root.network === undefined ? {} : object(root.network, 'network', Object.keys(d.network))
+  const api = root.api === undefined ? {} : object(root.api, 'api', ['port'])
+  return {
+    version: CONFIG_VERSION,
+    network: {
+      listen: addrs(net.listen ?? d.network.listen, 'network.listen', false),
+      announce: addrs(net.announce ?? d.network.announce, 'network.announce', false),
+      bootstrap: addrs(net.bootstrap ?? d.network.bootstrap, 'network.bootstrap', true),
+      mdns: bool(net.mdns ?? d.network.mdns, 'network.mdns'),
+      dhtMode: oneOf(net.dhtMode ?? d.network.dhtMode, 'network.dhtMode', ['auto', 'client', 'server'] as const),
+      privateAddresses: bool(net.privateAddresses ?? d.network.privateAddresses, 'network.privateAddresses'),
+      maxConnections: int(net.maxConnections ?? d.network.maxConnections, 'network.maxConnections', 1, 10_000),
+      inboundConnectionThreshold: int(net.inboundConnectionThreshold ?? d.network.inboundConnectionThreshold, 'network.inboundConnectionThreshold', 1, 100_000)
+    },
+    api: { port: int(api.port ?? d.api.port, 'api.port', 0, 65535) }
+  }
+}
+
+function object (v: unknown, field: string, allowed: string[]): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidConfig(field, 'must be an object')
+  for (const k of Object.keys(v)) {
+    if (!allowed.includes(k)) throw invalidConfig(field === '(root)' ? k : `${field}.${k}`, `unknown key (allowed: ${allowed.join(', ')})`)
+  }
+  return v as Record<string, unknown>
+}
+function bool (v: unknown, field: string): boolean {
+  if (typeof v !== 'boolean') throw invalidConfig(field, 'must be true or false')
+  return v
+}
+function int (v: unknown, field: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw invalidConfig(field, `must be an integer from ${min} to ${max}`)
+  return v
+}
+function oneOf<T extends string> (v: unknown, field: string, options: readonly T[]): T {
+  if (typeof v !== 'string' || !(options as readonly string[]).includes(v)) throw invalidConfig(field, `must be one of ${options.join(', ')}`)
+  return v as T
+}
+function addrs (v: unknown, field: string, needPeer: boolean): string[] {
+  if (!Array.isArray(v)) throw invalidConfig(field, 'must be a list of multiaddrs')
+  if (v.length > 64) throw invalidConfig(field, 'at most 64 entries')
+  return v.map((a, i) => {
+    if (typeof a !== 'string' || a.length > 512) throw invalidConfig(`${field}[${i}]`, 'must be a multiaddr string')
+    try { multiaddr(a) } catch { throw invalidConfig(`${field}[${i}]`, `${JSON.stringify(a)} is not a multiaddr`) }
+    if (needPeer && !/\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/.test(a)) throw invalidConfig(`${field}[${i}]`, 'must end in /p2p/<peerId>')
+    return a
+  })
+}

@@ -1,0 +1,46 @@
+import { describe, it, expect } from 'vitest'
+import { startTestNode, waitPublished, waitFor } from '../fixtures/node.ts'
+import type { HearthNode } from '../../src/node.ts'
+
+const bootstrapAddr = (node: HearthNode): string => node.network.addresses()[0]!
+
+describe('connect by DID', () => {
+  it('connects through one bootstrap peer to a node given only its DID, and again after every node restarts', async () => {
+    const hub = await startTestNode()
+    const nodes: HearthNode[] = [hub]
+    for (let i = 1; i < 10; i++) nodes.push(await startTestNode({ bootstrap: [bootstrapAddr(hub)] }))
+    await Promise.all(nodes.slice(1).map(waitPublished))
+
+    const [a, z] = [nodes[1]!, nodes[9]!]
+    expect(await a.contacts()).toEqual([])
+    const first = await a.connect(z.did)
+    expect(first).toMatchObject({ did: z.did, peerId: z.peerId, via: 'dht' })
+    expect(a.peers().some(p => p.peerId === z.peerId && p.did === z.did)).toBe(true)
+    expect((await a.contacts()).map(c => c.did)).toEqual([z.did])
+
+    const before = nodes.map(n => ({ repo: n.repo, did: n.did, peerId: n.peerId }))
+    await Promise.all(nodes.map(async n => { await n.stop() }))
+
+    const restarted: HearthNode[] = []
+    for (const b of before) restarted.push(await startTestNode({ repo: b.repo }))
+    expect(restarted.map(n => ({ repo: n.repo, did: n.did, peerId: n.peerId }))).toEqual(before)
+
+    // a remembers z (its contact cache, or the peer store already redialled it); another node
+    // that never met z finds it through the DHT again
+    const [a2, z2, c2] = [restarted[1]!, restarted[9]!, restarted[5]!]
+    await Promise.all(restarted.slice(1).map(waitPublished))
+    expect(await a2.connect(z2.did)).toMatchObject({ did: z2.did, peerId: z2.peerId, via: expect.stringMatching(/^(cache|connected)$/) })
+    expect(await c2.connect(z2.did)).toMatchObject({ did: z2.did, peerId: z2.peerId, via: expect.stringMatching(/^(dht|connected)$/) })
+    await waitFor('z to see both', () => z2.peers().length >= 3)
+  }, 60_000)
+
+  it('says why when there is no way to reach a DID', async () => {
+    const hub = await startTestNode()
+    const a = await startTestNode({ bootstrap: [bootstrapAddr(hub)] })
+    await waitPublished(a)
+    const stranger = 'did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp'
+    await expect(a.connect(stranger)).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    await expect(a.connect('did:key:nope')).rejects.toMatchObject({ code: 'INVALID_DID' })
+    await expect(a.connect(a.did)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+  })
+})
