@@ -70,6 +70,12 @@ export async function connectTarget (deps: ConnectDeps, target: string, options:
     const r = await attempt('cache', contact.peerIds.map(peerId => ({ peerId, addrs: contact.addresses })))
     if (r !== undefined) return r
   }
+  // 2b. a peer we are already connected to (a bootstrap peer, one found by mDNS) may be it:
+  // ask those whose DID we do not know yet; records are small and the connections are open
+  {
+    const r = await scanConnected(deps, did, signal)
+    if (r !== undefined) return await done(r, 'connected')
+  }
   // 3. the signed record in the DHT
   let record: DidRecord | undefined
   try {
@@ -99,6 +105,23 @@ export async function connectTarget (deps: ConnectDeps, target: string, options:
   throw new HearthError(code, code === 'NOT_FOUND'
     ? `no way to reach ${did}: no contact, no invitation, and no DID record in the DHT (${failures.join('; ')})`
     : `found ${did} but could not reach it: ${failures.join('; ')}`, { details: { did, failures } })
+}
+
+const SCAN_LIMIT = 32
+const SCAN_TIMEOUT_MS = 2_000
+
+async function scanConnected (deps: ConnectDeps, did: string, signal: AbortSignal): Promise<Connection | undefined> {
+  const unknown = deps.node.getConnections()
+    .filter(c => c.status === 'open' && deps.contacts.didOf(c.remotePeer.toString()) === undefined)
+    .slice(0, SCAN_LIMIT)
+  const found = await Promise.all(unknown.map(async c => {
+    try {
+      const { record } = await fetchRecord(c, { signal: anySignal(signal, AbortSignal.timeout(SCAN_TIMEOUT_MS)) })
+      deps.contacts.learn(c.remotePeer.toString(), record.did)
+      return record.did === did ? c : undefined
+    } catch { return undefined }
+  }))
+  return found.find(c => c !== undefined)
 }
 
 async function dial (node: HearthLibp2p, peer: string, addrs: string[], signal: AbortSignal): Promise<Connection> {

@@ -7,6 +7,9 @@ export interface Contact extends ContactView {
   record?: string
 }
 
+/** bounded: a flood of connections must not grow memory without limit */
+const MAX_KNOWN_PEERS = 10_000
+
 export interface Contacts {
   get (did: string): Promise<Contact | undefined>
   list (): Promise<Contact[]>
@@ -14,6 +17,8 @@ export interface Contacts {
   upsert (contact: Contact): Promise<Contact>
   /** did by PeerId, from memory (cheap lookups for peers/status) */
   didOf (peerId: string): string | undefined
+  /** remember, in memory only, which DID a connected peer proved it speaks for */
+  learn (peerId: string, did: string): void
 }
 
 export async function createContacts (store: Store): Promise<Contacts> {
@@ -33,6 +38,10 @@ export async function createContacts (store: Store): Promise<Contacts> {
       for (const p of next.peerIds) byPeer.set(p, next.did)
       return next
     },
-    didOf (peerId) { return byPeer.get(peerId) }
+    didOf (peerId) { return byPeer.get(peerId) },
+    learn (peerId, did) {
+      if (byPeer.size >= MAX_KNOWN_PEERS && !byPeer.has(peerId)) byPeer.delete(byPeer.keys().next().value!)
+      byPeer.set(peerId, did)
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { startTestNode, waitPublished, waitFor } from '../fixtures/node.ts'
 import type { HearthNode } from '../../src/node.ts'
+import type { HearthConfig } from '../../src/repo/index.ts'
 
 const bootstrapAddr = (node: HearthNode): string => node.network.addresses()[0]!
 
@@ -13,6 +14,8 @@ describe('connect by DID', () => {
 
     const [a, z] = [nodes[1]!, nodes[9]!]
     expect(await a.contacts()).toEqual([])
+    // DHT traffic may already have connected them; start from no connection so the DHT record is what finds z
+    await a.network.libp2p.hangUp(z.network.libp2p.peerId)
     const first = await a.connect(z.did)
     expect(first).toMatchObject({ did: z.did, peerId: z.peerId, via: 'dht' })
     expect(a.peers().some(p => p.peerId === z.peerId && p.did === z.did)).toBe(true)
@@ -33,6 +36,16 @@ describe('connect by DID', () => {
     expect(await c2.connect(z2.did)).toMatchObject({ did: z2.did, peerId: z2.peerId, via: expect.stringMatching(/^(dht|connected)$/) })
     await waitFor('z to see both', () => z2.peers().length >= 3)
   }, 60_000)
+
+  it('finds the DID among peers it is already connected to when the DHT cannot help', async () => {
+    // two home nodes in DHT client mode: nobody serves the DHT, but Bob bootstrapped to Alice
+    const client = (c: HearthConfig): HearthConfig => { c.network.dhtMode = 'client'; return c }
+    const alice = await startTestNode({ configure: client })
+    const bob = await startTestNode({ bootstrap: [bootstrapAddr(alice)], configure: client })
+    await waitFor('bob to reach his bootstrap peer', () => bob.peers().length > 0)
+    expect(await bob.connect(alice.did)).toMatchObject({ did: alice.did, peerId: alice.peerId, via: 'connected' })
+    expect((await bob.contacts()).map(c => c.did)).toEqual([alice.did])
+  })
 
   it('says why when there is no way to reach a DID', async () => {
     const hub = await startTestNode()
