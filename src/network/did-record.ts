@@ -30,7 +30,8 @@ export interface ParsedRecord { record: DidRecord, bytes: Uint8Array }
 export const recordKey = (did: string): Uint8Array => new TextEncoder().encode(`/${RECORD_NAMESPACE}/${did}`)
 
 export function createDidRecord (identity: Ed25519Key, fields: { seq: number, exp: number, devices: DeviceEntry[] }): Uint8Array {
-  const record: DidRecord = { v: RECORD_VERSION, did: identity.did, seq: fields.seq, exp: fields.exp, devices: fields.devices }
+  // the verifier's own shape rules, so we never publish a record every other node refuses
+  const record = checkShape({ v: RECORD_VERSION, did: identity.did, seq: fields.seq, exp: fields.exp, devices: fields.devices })
   const payload = new TextEncoder().encode(JSON.stringify(record))
   if (payload.length + 66 > MAX_RECORD_BYTES) throw invalidRecord(`record would be ${payload.length + 66} bytes; the limit is ${MAX_RECORD_BYTES}`)
   const sig = identity.sign(concat(RECORD_DOMAIN, payload))
@@ -55,8 +56,15 @@ export function verifyDidRecord (bytes: Uint8Array, expectedDid?: string, now = 
   const payload = bytes.subarray(2, 2 + n)
   const sig = bytes.subarray(2 + n)
   let raw: unknown
-  try { raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload)) } catch { throw invalidRecord('payload is not UTF-8 JSON') }
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(payload)
+    raw = JSON.parse(text)
+  } catch { throw invalidRecord('payload is not UTF-8 JSON') }
   const record = checkShape(raw)
+  // One byte form per record: no duplicate keys (JSON.parse keeps the last), no reordering,
+  // no whitespace, so every implementation reads the same fields from the same bytes.
+  if (JSON.stringify(record) !== text) throw invalidRecord('payload is not in canonical form (key order v, did, seq, exp, devices; no spaces or duplicate keys)')
   if (expectedDid !== undefined && record.did !== expectedDid) throw invalidRecord('record is for another DID than its key')
   if (record.exp <= now) throw invalidRecord('expired')
   if (record.exp - now > MAX_RECORD_TTL_MS) throw invalidRecord('expiry is too far in the future')

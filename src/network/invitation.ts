@@ -1,4 +1,5 @@
 import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { HearthError } from '../errors.ts'
 import { publicKeyFromDidKey } from '../identity/index.ts'
 
@@ -14,11 +15,29 @@ export const MAX_INVITE_ADDRS = 16
 
 export interface Invitation { did: string, addrs: string[] }
 
+/** Keeps only what parseInvitation accepts: addresses ending in /p2p/<peerId>, within the limits. */
 export function formatInvitation (inv: Invitation): string {
   // ':' and '/' may stand unescaped in a URI query (RFC 3986 section 3.4): shorter QR codes.
   const enc = (s: string): string => encodeURIComponent(s).replace(/%3A/gi, ':').replace(/%2F/gi, '/')
-  const parts = [`did=${enc(inv.did)}`, ...inv.addrs.slice(0, MAX_INVITE_ADDRS).map(a => `addr=${enc(a)}`)]
-  return INVITE_PREFIX + parts.join('&')
+  let uri = INVITE_PREFIX + `did=${enc(inv.did)}`
+  let n = 0
+  for (const a of inv.addrs) {
+    const part = `&addr=${enc(a)}`
+    if (n === MAX_INVITE_ADDRS || uri.length + part.length > MAX_INVITE_LENGTH) break
+    if (!endsInPeerId(a)) continue
+    uri += part
+    n++
+  }
+  return uri
+}
+
+function endsInPeerId (addr: string): boolean {
+  try {
+    const last = multiaddr(addr).getComponents().at(-1)
+    if (last?.name !== 'p2p' || last.value === undefined) return false
+    peerIdFromString(last.value)
+    return true
+  } catch { return false }
 }
 
 export const isInvitation = (s: string): boolean => s.startsWith(INVITE_PREFIX)
@@ -36,9 +55,8 @@ export function parseInvitation (uri: string): Invitation {
   const addrs = q.getAll('addr')
   if (addrs.length > MAX_INVITE_ADDRS) throw bad(`more than ${MAX_INVITE_ADDRS} addresses`)
   for (const a of addrs) {
-    let ma
-    try { ma = multiaddr(a) } catch { throw bad(`${JSON.stringify(a.slice(0, 80))} is not a multiaddr`) }
-    if (ma.getComponents().at(-1)?.name !== 'p2p') throw bad(`address ${JSON.stringify(a.slice(0, 80))} must end in /p2p/<peerId>`)
+    try { multiaddr(a) } catch { throw bad(`${JSON.stringify(a.slice(0, 80))} is not a multiaddr`) }
+    if (!endsInPeerId(a)) throw bad(`address ${JSON.stringify(a.slice(0, 80))} must end in /p2p/<peerId>`)
   }
   return { did, addrs }
 }

@@ -1,6 +1,6 @@
 import type { Ed25519Key } from '../identity/index.ts'
 import type { Store } from '../store/index.ts'
-import { createDidRecord, recordKey, DEFAULT_RECORD_TTL_MS } from './did-record.ts'
+import { createDidRecord, recordKey, DEFAULT_RECORD_TTL_MS, MAX_ADDR_LENGTH, MAX_ADDRS_PER_DEVICE } from './did-record.ts'
 import type { HearthLibp2p } from './libp2p.ts'
 
 /** Republish well inside the DHT's 48 h retention and the record's 24 h expiry. */
@@ -48,7 +48,8 @@ export function createPublisher (node: HearthLibp2p, identity: Ed25519Key, store
     // does not know the old seq, so the clock (ms) sets a floor (DESIGN.md section 3).
     const seq = Math.max((rec?.seq ?? 0) + 1, Date.now())
     const exp = Date.now() + ttl
-    const addrs = node.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, '')).slice(0, 16)
+    const addrs = node.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, ''))
+      .filter(a => a.length <= MAX_ADDR_LENGTH).slice(0, MAX_ADDRS_PER_DEVICE)
     const b = createDidRecord(identity, { seq, exp, devices: [{ peerId: node.peerId.toString(), addrs }] })
     rec = { seq, exp, bytes: Buffer.from(b).toString('base64') }
     bytes = b

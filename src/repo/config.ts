@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { HearthError, invalidConfig } from '../errors.ts'
 import { writeFileAtomic } from '../fs/index.ts'
@@ -52,11 +53,19 @@ export function defaultConfig (): HearthConfig {
 }
 
 export async function loadConfig (path: string): Promise<HearthConfig> {
-  let st
-  try { st = await stat(path) } catch { throw new HearthError('INVALID_CONFIG', `config file ${path} is missing`) }
-  if (!st.isFile()) throw new HearthError('INVALID_CONFIG', `config file ${path} is not a regular file`)
-  if (st.size > MAX_CONFIG_BYTES) throw new HearthError('INVALID_CONFIG', `config file ${path} is ${st.size} bytes; the limit is ${MAX_CONFIG_BYTES}`)
-  let text = await readFile(path, 'utf8')
+  let fh
+  try { fh = await open(path, 'r') } catch { throw new HearthError('INVALID_CONFIG', `config file ${path} is missing or unreadable`) }
+  let text: string
+  try {
+    if (!(await fh.stat()).isFile()) throw new HearthError('INVALID_CONFIG', `config file ${path} is not a regular file`)
+    // read at most the limit + 1 bytes from the open file: it may grow after any stat
+    const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1)
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0)
+    if (bytesRead > MAX_CONFIG_BYTES) throw new HearthError('INVALID_CONFIG', `config file ${path} is over the ${MAX_CONFIG_BYTES}-byte limit`)
+    text = buf.subarray(0, bytesRead).toString('utf8')
+  } finally {
+    await fh.close()
+  }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
   let raw: unknown
   try { raw = JSON.parse(text) } catch (err) {
@@ -115,9 +124,16 @@ function addrs (v: unknown, field: string, needPeer: boolean): string[] {
   if (!Array.isArray(v)) throw invalidConfig(field, 'must be a list of multiaddrs')
   if (v.length > 64) throw invalidConfig(field, 'at most 64 entries')
   return v.map((a, i) => {
-    if (typeof a !== 'string' || a.length > 512) throw invalidConfig(`${field}[${i}]`, 'must be a multiaddr string')
-    try { multiaddr(a) } catch { throw invalidConfig(`${field}[${i}]`, `${JSON.stringify(a)} is not a multiaddr`) }
-    if (needPeer && !/\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/.test(a)) throw invalidConfig(`${field}[${i}]`, 'must end in /p2p/<peerId>')
+    // 256: the longest address a DID record may carry (protocols/did-record)
+    if (typeof a !== 'string' || a.length > 256) throw invalidConfig(`${field}[${i}]`, 'must be a multiaddr string of at most 256 characters')
+    let ma
+    try { ma = multiaddr(a) } catch { throw invalidConfig(`${field}[${i}]`, `${JSON.stringify(a)} is not a multiaddr`) }
+    if (needPeer) {
+      const last = ma.getComponents().at(-1)
+      let ok = last?.name === 'p2p' && last.value !== undefined
+      try { if (ok) peerIdFromString(last!.value!) } catch { ok = false }
+      if (!ok) throw invalidConfig(`${field}[${i}]`, 'must end in /p2p/<peerId>')
+    }
     return a
   })
 }

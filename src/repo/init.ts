@@ -41,11 +41,13 @@ export async function initRepo (options: InitOptions): Promise<InitResult> {
   }
   // Validate everything before writing anything.
   const masterSeed = options.mnemonic !== undefined ? mnemonicToSeed(options.mnemonic) : generateMasterSeed()
-  const config = options.config !== undefined ? parseConfig(options.config) : defaultConfig()
+  // A config.json already there (written by hand before init) is kept, so it must be valid.
+  const existing = await exists(paths.config) ? await loadConfig(paths.config) : undefined
+  const config = existing ?? (options.config !== undefined ? parseConfig(options.config) : defaultConfig())
   const deviceNonce = newDeviceNonce()
   await ensurePrivateDirectory(paths.root)
   await ensurePrivateDirectory(paths.keystoreDir)
-  if (!(await exists(paths.config))) await saveConfig(paths.config, config)
+  if (existing === undefined) await saveConfig(paths.config, config)
   await createKeystore(paths.keystore, { masterSeed, deviceNonce, createdAt: new Date().toISOString() }, options.passphrase,
     options.scryptLogN !== undefined ? { scryptLogN: options.scryptLogN } : undefined)
   const identity = deriveIdentityKey(masterSeed)

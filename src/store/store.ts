@@ -10,7 +10,7 @@ type JsonSublevel = AbstractSublevel<Level<string, Json>, string | Buffer | Uint
 export interface StoreInit {
   /** Directory of the LevelDB files. */
   location: string
-  /** Refuse to open a store created for another DID. Written on first open. */
+  /** Refuse to open a store that belongs to another DID. Recorded the first time a DID is given. */
   did?: string
 }
 
@@ -44,14 +44,14 @@ export async function openStore (init: StoreInit): Promise<Store> {
   } catch (err: any) {
     // LevelDB's LOCK file: one process per repo.
     if (err?.code === 'LEVEL_DATABASE_NOT_OPEN' && err?.cause?.code === 'LEVEL_LOCKED') {
-      throw new HearthError('REPO_LOCKED', `the store at ${init.location} is in use by another process (is a node already running on this repo?)`, { cause: err })
+      throw new HearthError('REPO_LOCKED', `the store at ${init.location} is already open (is a node already running on this repo?)`, { cause: err })
     }
     throw new HearthError('INTERNAL', `cannot open the store at ${init.location}: ${String(err?.cause?.message ?? err?.message ?? err)}`, { cause: err })
   }
   const sub = (name: string): JsonSublevel => db.sublevel<string, Json>(name, { valueEncoding: 'json' })
   const meta = sub('meta')
   try {
-    await checkFormat(meta, init)
+    await checkFormat(db, meta, init)
   } catch (err) {
     await db.close()
     throw err
@@ -73,11 +73,16 @@ export async function openStore (init: StoreInit): Promise<Store> {
     },
     async batch (ops, options) {
       const b = db.batch()
-      for (const op of ops) {
-        if (op.type === 'put') b.put(op.key, op.value, { sublevel: op.sublevel })
-        else b.del(op.key, { sublevel: op.sublevel })
+      try {
+        for (const op of ops) {
+          if (op.type === 'put') b.put(op.key, op.value, { sublevel: op.sublevel })
+          else b.del(op.key, { sublevel: op.sublevel })
+        }
+      } catch (err) {
+        await b.close()
+        throw new HearthError('INVALID_ARGUMENT', `cannot store that: ${(err as Error).message}`, { cause: err })
       }
-      await b.write({ sync: options?.sync ?? true })
+      await b.write({ sync: options?.sync ?? true } as object)
     },
     async close () {
       await datastore.close().catch(() => {})
@@ -87,10 +92,11 @@ export async function openStore (init: StoreInit): Promise<Store> {
   return store
 }
 
-async function checkFormat (meta: JsonSublevel, init: StoreInit): Promise<void> {
+async function checkFormat (db: Level<string, Json>, meta: JsonSublevel, init: StoreInit): Promise<void> {
   const format = await meta.get('format')
   if (format === undefined) {
-    const any = await meta.keys({ limit: 1 }).all()
+    // any key at all, in any sublevel: data we did not write, or from before format versions
+    const any = await db.keys({ limit: 1 }).all()
     if (any.length > 0) throw new HearthError('UNSUPPORTED_FORMAT', `store at ${init.location} has data but no format version`)
     const ops: Array<{ type: 'put', key: string, value: Json }> = [
       { type: 'put', key: 'format', value: STORE_FORMAT_VERSION },
@@ -107,4 +113,5 @@ async function checkFormat (meta: JsonSublevel, init: StoreInit): Promise<void> 
   if (init.did !== undefined && did !== undefined && did !== init.did) {
     throw new HearthError('INVALID_CONFIG', `store at ${init.location} belongs to ${String(did)}, not ${init.did}`)
   }
+  if (init.did !== undefined && did === undefined) await meta.put('did', init.did, { sync: true } as object)
 }
