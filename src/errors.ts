@@ -24,6 +24,10 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'UNREACHABLE'
   | 'TIMEOUT'
+  // protocol messages (details.wire holds the protocol spec's wire code)
+  | 'INVALID_MESSAGE'
+  | 'RATE_LIMITED'
+  | 'INVALID_STATE'
   // daemon and API
   | 'DAEMON_NOT_RUNNING'
   | 'UNAUTHORIZED'
