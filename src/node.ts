@@ -1,4 +1,5 @@
 import { openRepo } from './repo/index.ts'
+import { invalidConfig } from './errors.ts'
 import type { HearthConfig } from './repo/index.ts'
 import { repoPaths } from './repo/paths.ts'
 import { openStore } from './store/index.ts'
@@ -6,6 +7,12 @@ import type { Store } from './store/index.ts'
 import { createNetwork } from './network/index.ts'
 import type { Network } from './network/index.ts'
 import { createEventBus } from './events.ts'
+import { createAgreements } from './agreements/index.ts'
+import type { Agreements, AgreementsInit } from './agreements/index.ts'
+import { agreementsApi } from './agreements/api.ts'
+import { createLedger } from './ledger/index.ts'
+import type { Ledger } from './ledger/index.ts'
+import { lookupTerm } from './messages/index.ts'
 import { VERSION } from './version.ts'
 import type { ApiBackend, StatusView } from './api/backend.ts'
 
@@ -16,6 +23,8 @@ export interface HearthNodeInit {
   transport?: 'tcp' | 'memory'
   /** adjust the repo's config for this run only (tests, benchmarks, CLI flags) */
   configure?: (config: HearthConfig) => HearthConfig
+  /** agreement engine timing (tests): outbox retry bounds, clock */
+  agreements?: Omit<AgreementsInit, 'policy'>
 }
 
 /** A running node: identity + store + network. The daemon adds the admin API on top. */
@@ -25,6 +34,8 @@ export interface HearthNode extends ApiBackend {
   readonly repo: string
   readonly network: Network
   readonly store: Store
+  readonly agreements: Agreements
+  readonly ledger: Ledger
   readonly config: HearthConfig
   start (): Promise<void>
   stop (): Promise<void>
@@ -35,6 +46,9 @@ export interface HearthNode extends ApiBackend {
 export async function createHearthNode (init: HearthNodeInit): Promise<HearthNode> {
   const opened = await openRepo(init.repo, init.passphrase)
   const config = init.configure?.(structuredClone(opened.config)) ?? opened.config
+  for (const id of [...config.agreements.autoAccept, ...config.agreements.accepts]) {
+    if (lookupTerm(id) === undefined) throw invalidConfig('agreements', `${JSON.stringify(id)} is not a term id of the roster`)
+  }
   const store = await openStore({ location: repoPaths(init.repo).datastore, did: opened.identity.did })
   const bus = createEventBus()
   let network: Network
@@ -48,6 +62,16 @@ export async function createHearthNode (init: HearthNodeInit): Promise<HearthNod
     await store.close()
     throw err
   }
+  const ledger = await createLedger({ sublevel: store.ledger, batch: store.batch })
+  const agreements = createAgreements({
+    libp2p: network.libp2p,
+    identity: opened.identity,
+    store,
+    contacts: network.contacts,
+    ledger,
+    connect: async (did, options) => await network.connect(did, options),
+    emit: bus.emit
+  }, { ...init.agreements, policy: config.agreements })
   let startedAt = 0
   let stopped = false
   let requestShutdown!: () => void
@@ -59,16 +83,20 @@ export async function createHearthNode (init: HearthNodeInit): Promise<HearthNod
     repo: init.repo,
     network,
     store,
+    agreements,
+    ledger,
     config,
     shutdownRequested,
     async start () {
       await network.start()
+      await agreements.start()
       startedAt = Date.now()
       bus.emit('node:ready', { did: node.did, peerId: node.peerId })
     },
     async stop () {
       if (stopped) return
       stopped = true
+      await agreements.stop()
       await network.stop()
       await store.close()
     },
@@ -86,14 +114,17 @@ export async function createHearthNode (init: HearthNodeInit): Promise<HearthNod
         connections: network.libp2p.getConnections().length,
         dht: { mode: dht.getMode(), routingTableSize: dht.routingTable?.size ?? 0 },
         record: network.publisher.status(),
-        contacts: (await network.contacts.list()).length
+        contacts: (await network.contacts.list()).length,
+        // reachability, public addresses, relays we use, our relay service (src/network)
+        ...network.natStatus()
       }
     },
     peers: () => network.peers(),
     contacts: async () => (await network.contacts.list()).map(({ record: _record, ...view }) => view),
     connect: async (target, options) => await network.connect(target, options),
     onEvent: listener => bus.on(listener),
-    requestShutdown: () => { requestShutdown() }
+    requestShutdown: () => { requestShutdown() },
+    agreementsApi: agreementsApi(agreements, ledger)
   }
   return node
 }

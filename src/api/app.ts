@@ -83,6 +83,7 @@ export function buildApp (backend: ApiBackend, options: AppOptions): FastifyInst
       config: { public: route.public === true },
       schema: {
         ...(route.body === undefined ? {} : { body: route.body }),
+        ...(route.params === undefined ? {} : { params: route.params }),
         ...(route.response === 'event-stream' ? {} : { response: { [route.status]: route.response, '4xx': s.errorSchema, '5xx': s.errorSchema } })
       },
       ...(route.method === 'POST' ? { onRequest: requireJson } : {}),

@@ -11,7 +11,11 @@ export interface IdentityView {
   invitation: string
 }
 
-export type ConnectionPath = 'direct' | 'relayed'
+/**
+ * 'direct'; 'hole-punched': a direct connection DCUtR opened over a relayed one (which it then
+ * closed); 'relayed': through a relay (see PeerView.relay).
+ */
+export type ConnectionPath = 'direct' | 'hole-punched' | 'relayed'
 
 export interface PeerView {
   peerId: string
@@ -22,6 +26,10 @@ export interface PeerView {
   path: ConnectionPath
   /** ms since epoch */
   openedAt: number
+  /** for a relayed connection: the relay it goes through */
+  relay?: { peerId: string, did?: string }
+  /** the relay limits this connection (data and time); only small Hearth protocols run on it */
+  limited?: boolean
 }
 
 export interface ContactView {
@@ -57,6 +65,40 @@ export interface StatusView {
   dht: { mode: 'client' | 'server', routingTableSize: number }
   record: { seq: number, publishedAt?: number, expiresAt?: number, lastError?: string }
   contacts: number
+  /** 'public': others can dial one of publicAddresses; 'relayed': only through relays; 'private': neither */
+  reachability?: 'public' | 'relayed' | 'private'
+  /** confirmed public addresses and why we believe in each */
+  publicAddresses?: Array<{ address: string, source: 'announce' | 'upnp' | 'autonat' }>
+  /** relays we hold a reservation on, and relays that refused or failed lately */
+  relays?: RelayView[]
+  /** this node as a relay for its contacts */
+  relayService?: RelayServiceView
+}
+
+export interface RelayView {
+  peerId: string
+  did?: string
+  status: 'reserved' | 'refused' | 'failed'
+  /** our addresses through this relay (…/p2p-circuit/p2p/<us>) */
+  addresses: string[]
+  /** reserved since (ms since epoch) */
+  since?: number
+  /** why the last attempt failed, and when */
+  error?: string
+  at?: number
+}
+
+export interface RelayServiceView {
+  mode: 'auto' | 'on' | 'off'
+  /** serving reservations now ('auto': only while publicly reachable) */
+  active: boolean
+  reservations: Array<{ peerId: string, did?: string, expiresAt: number }>
+  /** reservation requests refused since start (not a contact, cut off, full, not serving) */
+  refused: number
+  recentRefusals: Array<{ peerId: string, reason: string, at: number }>
+  /** peers refused for a while because they pushed too much through the relay */
+  cutOff: Array<{ peerId: string, did?: string, until: number, reason: string }>
+  limits: { maxReservations: number, bytesPerConnection: number, secondsPerConnection: number, bytesPerPeerPerMinute: number }
 }
 
 /** An event on the /v1/events stream. `type` is namespaced: 'peer:connect', 'contact:update', … */
@@ -78,4 +120,25 @@ export interface ApiBackend {
   onEvent (listener: (event: HearthEvent) => void): () => void
   /** Asks the daemon to stop (graceful). Resolves once shutdown has been scheduled. */
   requestShutdown (): void
+  /** agreements, when the node runs them (absent in API-only tests) */
+  readonly agreementsApi?: AgreementsApi
+}
+
+/** Agreement operations the API exposes (src/agreements implements them). Shapes: src/api/agreement-schemas.ts. */
+export interface AgreementsApi {
+  list (): Promise<unknown[]>
+  get (id: string): Promise<unknown | undefined>
+  /** jwt is null for a data event whose content was erased when the agreement ended */
+  thread (id: string): Promise<Array<{ id: string, kind: string, direction: string, at: number, jwt: string | null }>>
+  record (id: string): Promise<object>
+  propose (o: { to: string, termId: string, share: string[], purposes: string[], validForMs: number, acceptable?: string[] }): Promise<unknown>
+  accept (id: string): Promise<unknown>
+  counter (id: string, choice: { termId: string, share?: string[], purposes?: string[], validForMs?: number }): Promise<unknown>
+  reject (id: string, reason?: string): Promise<unknown>
+  terminate (id: string, reason?: string): Promise<unknown>
+  profile (): Promise<object>
+  setProfile (changes: Record<string, string | null>): Promise<object>
+  verifyLedger (): Promise<object>
+  terms (): object
+  remoteTerms (did: string, options?: { signal?: AbortSignal }): Promise<object>
 }

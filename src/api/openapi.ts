@@ -11,8 +11,9 @@ import { errorSchema } from './schemas.ts'
 export function openApiDocument (routes: readonly ApiRoute[], info: { version: string, url: string }): object {
   const paths: Record<string, Record<string, object>> = {}
   for (const route of routes) {
-    paths[route.url] ??= {}
-    const item = paths[route.url] as Record<string, object>
+    const path = route.url.replace(/:([A-Za-z]+)/g, '{$1}')
+    paths[path] ??= {}
+    const item = paths[path] as Record<string, object>
     item[route.method.toLowerCase()] = operation(route)
   }
   return {
@@ -44,6 +45,9 @@ function operation (route: ApiRoute): object {
     summary: route.summary,
     // An empty list overrides the document-wide bearer requirement.
     ...(route.public === true ? { security: [] } : {}),
+    ...(route.params === undefined
+      ? {}
+      : { parameters: Object.entries((route.params as { properties: Record<string, object> }).properties).map(([name, schema]) => ({ name, in: 'path', required: true, schema })) }),
     ...(route.body === undefined
       ? {}
       : { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } }),
@@ -53,6 +57,7 @@ function operation (route: ApiRoute): object {
 
 /** `GET /v1/peers` -> `getPeers`, `GET /openapi.json` -> `getOpenapi`. */
 function operationId (route: ApiRoute): string {
+  if (route.operationId !== undefined) return route.operationId
   const last = route.url.split('/').pop() ?? ''
   const word = last.replace(/\..*$/, '')
   return route.method.toLowerCase() + word.charAt(0).toUpperCase() + word.slice(1)

@@ -4,6 +4,7 @@ import { connectHandler } from './connect.ts'
 import { eventsHandler } from './events.ts'
 import type { EventStreamLimits } from './events.ts'
 import * as s from './schemas.ts'
+import { agreementRoutes } from './agreement-routes.ts'
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => unknown
 
@@ -18,6 +19,10 @@ export interface ApiRoute {
   /** No token needed (Host and Origin are still checked). */
   public?: boolean
   body?: object
+  /** path parameters (`:id` in url) */
+  params?: object
+  /** OpenAPI operationId; derived from the url when absent */
+  operationId?: string
   /** Success status and its JSON schema, or 'event-stream' for SSE. */
   status: number
   response: object | 'event-stream'
@@ -77,11 +82,17 @@ export function apiRoutes (backend: ApiBackend, deps: RouteDeps): ApiRoute[] {
       status: 200,
       response: 'event-stream',
       handler: eventsHandler(backend, deps.events)
-    }
+    },
+    ...(backend.agreementsApi !== undefined ? agreementRoutes(backend.agreementsApi) : [])
   ]
 }
 
 /** The methods a path answers to, for 405's Allow header; empty when the path is unknown. */
 export function methodsFor (routes: readonly ApiRoute[], path: string): string[] {
-  return routes.filter(route => route.url === path).map(route => route.method)
+  const segments = path.split('/')
+  const matches = (url: string): boolean => {
+    const parts = url.split('/')
+    return parts.length === segments.length && parts.every((p, i) => p.startsWith(':') ? segments[i] !== '' : p === segments[i])
+  }
+  return [...new Set(routes.filter(route => matches(route.url)).map(route => route.method))]
 }

@@ -25,8 +25,10 @@ export const peerSchema = object({
   did: str,
   remoteAddr: str,
   direction: { type: 'string', enum: ['inbound', 'outbound'] },
-  path: { type: 'string', enum: ['direct', 'relayed'] },
-  openedAt: int
+  path: { type: 'string', enum: ['direct', 'hole-punched', 'relayed'] },
+  openedAt: int,
+  relay: object({ peerId: str, did: str }, ['peerId']),
+  limited: { type: 'boolean' }
 }, ['peerId', 'remoteAddr', 'direction', 'path', 'openedAt'])
 
 export const contactSchema = object({
@@ -44,7 +46,28 @@ export const statusSchema = object({
   connections: int,
   dht: object({ mode: { type: 'string', enum: ['client', 'server'] }, routingTableSize: int }, ['mode', 'routingTableSize']),
   record: object({ seq: int, publishedAt: int, expiresAt: int, lastError: str }, ['seq']),
-  contacts: int
+  contacts: int,
+  reachability: { type: 'string', enum: ['public', 'relayed', 'private'] },
+  publicAddresses: {
+    type: 'array',
+    items: object({ address: str, source: { type: 'string', enum: ['announce', 'upnp', 'autonat'] } }, ['address', 'source'])
+  },
+  relays: {
+    type: 'array',
+    items: object({
+      peerId: str, did: str, status: { type: 'string', enum: ['reserved', 'refused', 'failed'] }, addresses: strings, since: int, error: str, at: int
+    }, ['peerId', 'status', 'addresses'])
+  },
+  relayService: object({
+    mode: { type: 'string', enum: ['auto', 'on', 'off'] },
+    active: { type: 'boolean' },
+    reservations: { type: 'array', items: object({ peerId: str, did: str, expiresAt: int }, ['peerId', 'expiresAt']) },
+    refused: int,
+    recentRefusals: { type: 'array', items: object({ peerId: str, reason: str, at: int }, ['peerId', 'reason', 'at']) },
+    cutOff: { type: 'array', items: object({ peerId: str, did: str, until: int, reason: str }, ['peerId', 'until', 'reason']) },
+    limits: object({ maxReservations: int, bytesPerConnection: int, secondsPerConnection: int, bytesPerPeerPerMinute: int },
+      ['maxReservations', 'bytesPerConnection', 'secondsPerConnection', 'bytesPerPeerPerMinute'])
+  }, ['mode', 'active', 'reservations', 'refused', 'recentRefusals', 'cutOff', 'limits'])
 }, ['did', 'peerId', 'version', 'repo', 'startedAt', 'uptimeMs', 'listen', 'connections', 'dht', 'record', 'contacts'])
 
 export const peersSchema = object({ peers: { type: 'array', items: peerSchema } }, ['peers'])

@@ -31,7 +31,13 @@ export async function cmdPeers (opts: RemoteOptions): Promise<void> {
   const { peers } = await (await client(opts)).get<{ peers: PeerView[] }>('/v1/peers')
   print(opts, { peers }, () => peers.length === 0
     ? 'No connected peers.'
-    : table([['PEER', 'DID', 'PATH', 'DIR', 'ADDRESS'], ...peers.map(p => [p.peerId, p.did ?? '-', p.path, p.direction, p.remoteAddr])]))
+    : table([['PEER', 'DID', 'PATH', 'DIR', 'ADDRESS'], ...peers.map(p => [p.peerId, p.did ?? '-', pathText(p), p.direction, p.remoteAddr])]))
+}
+
+/** 'direct', 'hole-punched', or 'relayed via <relay DID or PeerId>' */
+function pathText (p: PeerView): string {
+  if (p.path !== 'relayed' || p.relay === undefined) return p.path
+  return `relayed via ${p.relay.did ?? p.relay.peerId}`
 }
 
 export async function cmdContacts (opts: RemoteOptions): Promise<void> {
@@ -51,9 +57,27 @@ export async function cmdStatus (opts: RemoteOptions): Promise<void> {
     `  Connections  ${s.connections}`,
     `  Contacts     ${s.contacts}`,
     `  DHT          ${s.dht.mode} mode, ${s.dht.routingTableSize} peers in the routing table`,
+    ...(s.reachability !== undefined ? [`  Reachable    ${reachabilityText(s)}`] : []),
+    ...(s.publicAddresses ?? []).map((a, i) => `  ${i === 0 ? 'Public' : '      '}       ${a.address} (${a.source})`),
+    ...(s.relays ?? []).map((r, i) => `  ${i === 0 ? 'Relays' : '      '}       ${r.did ?? r.peerId}: ${r.status}${r.error !== undefined ? ` (${r.error})` : ''}`),
+    ...(s.relayService !== undefined ? [`  Relay        ${relayServiceText(s.relayService)}`] : []),
     `  DID record   seq ${s.record.seq}, ${s.record.publishedAt !== undefined ? `published ${new Date(s.record.publishedAt).toISOString()}` : 'not published yet'}${s.record.lastError !== undefined ? ` (last error: ${s.record.lastError})` : ''}`,
     ...s.listen.map((a, i) => `  ${i === 0 ? 'Listening' : '         '}    ${a}`)
   ].join('\n'))
+}
+
+function reachabilityText (s: StatusView): string {
+  switch (s.reachability) {
+    case 'public': return 'directly (a public address)'
+    case 'relayed': return 'through relays only (behind NAT)'
+    default: return 'not from outside this network (no public address, no relay)'
+  }
+}
+
+function relayServiceText (r: NonNullable<StatusView['relayService']>): string {
+  if (r.mode === 'off') return 'off'
+  const state = r.active ? `serving contacts (${r.mode}), ${r.reservations.length} reservation${r.reservations.length === 1 ? '' : 's'}` : `not serving (${r.mode}: not publicly reachable)`
+  return state + (r.refused > 0 ? `, ${r.refused} refused` : '') + (r.cutOff.length > 0 ? `, ${r.cutOff.length} cut off for flooding` : '')
 }
 
 export async function cmdStop (opts: RemoteOptions): Promise<void> {

@@ -4,6 +4,7 @@ import { VERSION } from '../version.ts'
 import { cmdInit, cmdStart } from './commands-local.ts'
 import { cmdConnect, cmdContacts, cmdId, cmdInvite, cmdPeers, cmdStatus, cmdStop } from './commands-remote.ts'
 import { fail } from './output.ts'
+import { cmdAgreements, cmdCounter, cmdDecide, cmdExport, cmdLedgerVerify, cmdProfile, cmdProfileSet, cmdPropose, cmdShow, cmdTerms } from './commands-agree.ts'
 import { EXIT_OK, EXIT_USAGE } from './exit.ts'
 
 // `hearth peers | head` closes our stdout early; that is not an error.
@@ -78,6 +79,40 @@ program.command('peers').description('list connected peers and how each is conne
 program.command('contacts').description('list the DIDs this node knows how to reach').action(run(cmdContacts))
 program.command('status').description('show the running node\'s state').action(run(cmdStatus))
 program.command('stop').description('ask the running daemon to stop').action(run(cmdStop))
+
+const agree = program.command('agree').description('agreements under your own terms (IEEE 7012): propose, decide, end, export')
+agree.command('propose').description('propose an agreement to a DID under a roster term')
+  .argument('<did>')
+  .requiredOption('--terms <id>', 'roster term id, e.g. SD-BASE (list them: hearth agree terms)')
+  .option('--share <fields>', 'profile fields they may receive, comma separated (email,name,postalAddress,phone,birthDate)')
+  .option('--purpose <purpose...>', 'DPV purposes (default dpv:ServiceProvision)')
+  .option('--for <duration>', 'how long it lasts: 30d, 12h, 90m, 45s', '30d')
+  .option('--also <ids>', 'other term ids you would also accept, comma separated')
+  .addHelpText('after', '\nExample:\n  $ hearth agree propose did:key:z6Mk… --terms SD-BASE --share email,postalAddress --for 30d')
+  .action(run(cmdPropose))
+agree.command('show').description('one agreement in detail').argument('<id>').action(run(cmdShow))
+agree.command('accept').description('accept the proposal or counter-offer waiting for you').argument('<id>').action(run(cmdDecide('accept')))
+agree.command('counter').description('answer a proposal with your one counter-offer').argument('<id>')
+  .requiredOption('--terms <id>', 'the roster term you offer instead')
+  .option('--share <fields>', 'fields covered (default: as proposed)')
+  .option('--for <duration>', 'how long it lasts (default: as proposed)')
+  .action(run(cmdCounter))
+agree.command('reject').description('reject the proposal or counter-offer waiting for you').argument('<id>').option('--reason <text>').action(run(cmdDecide('reject')))
+agree.command('terminate').description('end an active agreement: they delete your data and send a signed receipt').argument('<id>').option('--reason <text>').action(run(cmdDecide('terminate')))
+agree.command('export').description('export one agreement: an ISO/IEC TS 27560-style record, or its signed messages').argument('<id>')
+  .option('--format <format>', 'record or jwt', 'record').action(run(cmdExport))
+agree.command('terms').description('the terms roster and what you accept, or (with a DID) what another node accepts').argument('[did]').action(run(cmdTerms))
+program.command('agreements').description('list your agreements and whose move it is').action(run(cmdAgreements))
+
+const profile = program.command('profile').description('your profile: what counterparties get under active agreements')
+profile.command('show', { isDefault: true }).description('your fields, and who holds which under which agreement').action(run(cmdProfile))
+profile.command('set').description('change a field; it goes to every counterparty whose active agreement covers it')
+  .argument('<field>', 'email, name, postalAddress, phone or birthDate').argument('<value>').action(run(cmdProfileSet))
+profile.command('unset').description('remove a field (counterparties holding it are told)').argument('<field>')
+  .action(run(async (field: string, opts: object) => { await cmdProfileSet(field, undefined, opts) }))
+
+program.command('ledger').description('the tamper-evident record of every agreement message')
+  .command('verify').description('recompute the hash chain; names any entry edited, removed or reordered').action(run(cmdLedgerVerify))
 
 try {
   await program.parseAsync(process.argv)

@@ -10,13 +10,26 @@ import type { DidRecord } from './did-record.ts'
 import { isInvitation, parseInvitation } from './invitation.ts'
 import { anySignal, fetchRecord } from './record-protocol.ts'
 import type { HearthLibp2p } from './libp2p.ts'
+import { isPublicAddr, isRelayAddr } from './reachability.ts'
 
 export const CONNECT_TIMEOUT_MS = 30_000
 export const DIAL_TIMEOUT_MS = 10_000
 export const DHT_GET_TIMEOUT_MS = 15_000
 export const ROUTING_TABLE_WAIT_MS = 3_000
+/** After reaching a peer through a relay, how long to try a public direct address its record lists. */
+export const UPGRADE_TIMEOUT_MS = 5_000
 
-export interface ConnectDeps { node: HearthLibp2p, contacts: Contacts, selfDid: string, onRecord?: (record: DidRecord) => void }
+export interface ConnectDeps {
+  node: HearthLibp2p
+  contacts: Contacts
+  selfDid: string
+  onRecord?: (record: DidRecord) => void
+  /** told about a direct connection connect() opened itself to replace a relayed one */
+  onDirect?: (conn: Connection) => void
+}
+
+/** Why connect-by-DID failed (HearthError details.reason). */
+export type ConnectFailure = 'no-record' | 'no-relay' | 'all-dials-failed'
 
 /**
  * connect(did): already connected -> contact cache -> signed DID record from the DHT -> dial;
@@ -34,29 +47,38 @@ export async function connectTarget (deps: ConnectDeps, target: string, options:
   if (did === deps.selfDid) throw new HearthError('INVALID_ARGUMENT', 'that is this node\'s own DID')
 
   const failures: string[] = []
+  /** every address of the target we learned (invitation, cache, record, findPeer) */
+  const seenAddrs = new Set<string>()
+  /** addresses libp2p knew when it dialed: a relayed result means the direct ones among them failed */
+  const dialed = new Set<string>()
   const done = async (conn: Connection, via: string, known?: DidRecord): Promise<ConnectResult> => {
     const { record, bytes } = await fetchRecord(conn, { expectedDid: did, signal })
     const best = known !== undefined && known.seq > record.seq ? known : record
     await remember(deps, best, via, known !== undefined && known.seq > record.seq ? undefined : bytes)
-    return { did, peerId: conn.remotePeer.toString(), remoteAddr: conn.remoteAddr.toString(), via, ms: Math.round(performance.now() - started) }
+    const final = isRelayAddr(conn.remoteAddr) ? (await upgrade(deps, conn, record, dialed, signal)) ?? conn : conn
+    return { did, peerId: final.remotePeer.toString(), remoteAddr: final.remoteAddr.toString(), via, ms: Math.round(performance.now() - started) }
   }
   const attempt = async (via: string, peers: Array<{ peerId: string, addrs: string[] }>, known?: DidRecord): Promise<ConnectResult | undefined> => {
     for (const p of peers) {
+      for (const a of p.addrs) seenAddrs.add(stripPeer(a))
       try {
-        const conn = await dial(deps.node, p.peerId, p.addrs, signal)
+        const conn = await dial(deps.node, p.peerId, p.addrs, signal, dialed)
         return await done(conn, via, known)
       } catch (err) {
         if (signal.aborted) throw timeout(did, failures)
-        failures.push(`${via} ${p.peerId.slice(-8)}: ${(err as Error).message}`)
+        failures.push(`${via} ${p.peerId.slice(-8)}: ${dialErrorMessage(err)}`)
       }
     }
     return undefined
   }
 
   const contact = await deps.contacts.get(did)
-  // 1. already connected to one of its devices
-  for (const p of contact?.peerIds ?? []) {
-    const conn = deps.node.getConnections(peerIdFromString(p)).find(c => c.status === 'open')
+  // 1. already connected to one of its devices (a direct connection rather than a relayed one):
+  // a contact's, or a connected peer that already proved it speaks for the DID
+  const learned = deps.node.getConnections().map(c => c.remotePeer.toString()).filter(p => deps.contacts.didOf(p) === did)
+  for (const p of new Set([...(contact?.peerIds ?? []), ...learned])) {
+    const conn = deps.node.getConnections(peerIdFromString(p)).filter(c => c.status === 'open')
+      .sort((a, b) => Number(isRelayAddr(a.remoteAddr)) - Number(isRelayAddr(b.remoteAddr)))[0]
     if (conn !== undefined) {
       try { return await done(conn, 'connected') } catch (err) { failures.push(`open connection: ${(err as Error).message}`) }
     }
@@ -101,10 +123,59 @@ export async function connectTarget (deps: ConnectDeps, target: string, options:
       failures.push(`findPeer ${p.slice(-8)}: ${(err as Error).message}`)
     }
   }
-  const code = record === undefined && contact === undefined && hints.length === 0 ? 'NOT_FOUND' : 'UNREACHABLE'
-  throw new HearthError(code, code === 'NOT_FOUND'
-    ? `no way to reach ${did}: no contact, no invitation, and no DID record in the DHT (${failures.join('; ')})`
-    : `found ${did} but could not reach it: ${failures.join('; ')}`, { details: { did, failures } })
+  throw unreachable(did, failures, record === undefined && contact === undefined && hints.length === 0, [...seenAddrs])
+}
+
+/**
+ * Say why, in words a person can act on: nothing to go on (no record), nothing but addresses
+ * behind someone's NAT (no relay), or addresses that all failed.
+ */
+export function unreachable (did: string, failures: string[], nothingKnown: boolean, addrs: string[]): HearthError {
+  const tried = failures.length > 0 ? ` (${failures.join('; ')})` : ''
+  if (nothingKnown) {
+    return new HearthError('NOT_FOUND', `no way to reach ${did}: no record: no contact, no invitation, and no DID record in the DHT${tried}`,
+      { details: { did, reason: 'no-record' satisfies ConnectFailure, failures } })
+  }
+  const relays = addrs.filter(isRelayAddr)
+  if (relays.length === 0 && !addrs.some(isPublicAddr)) {
+    return new HearthError('UNREACHABLE', `found ${did} but could not reach it: no relay: it lists ${addrs.length > 0 ? `only private (LAN or loopback) addresses, ${addrs.slice(0, 4).join(', ')},` : 'no address'} and no relay address; ` +
+      'from outside its network it becomes reachable once one of its contacts with a public address relays for it (Hearth with network.relay auto or on)' + tried,
+    { details: { did, reason: 'no-relay' satisfies ConnectFailure, failures } })
+  }
+  return new HearthError('UNREACHABLE', `found ${did} but could not reach it: all dials failed${relays.length > 0 ? `, including through ${relays.length === 1 ? 'its relay' : `its ${relays.length} relays`}` : ''}${tried}`,
+    { details: { did, reason: 'all-dials-failed' satisfies ConnectFailure, failures } })
+}
+
+/**
+ * We reached the peer through a relay, and its current record lists a public direct address
+ * that libp2p did not know when it dialed (the record we had was older): try it, and keep the
+ * direct connection if it answers. (DCUtR does the same only when the *dialer* has the public
+ * address; js-libp2p cannot hole-punch TCP between two NATs.)
+ */
+async function upgrade (deps: ConnectDeps, relayed: Connection, record: DidRecord, dialed: Set<string>, signal: AbortSignal): Promise<Connection | undefined> {
+  const peer = relayed.remotePeer
+  const addrs = (record.devices.find(d => d.peerId === peer.toString())?.addrs ?? [])
+    .filter(a => isPublicAddr(a) && !dialed.has(stripPeer(a)))
+  if (addrs.length === 0) return undefined
+  try {
+    const conn = await deps.node.dial(addrs.map(a => multiaddr(`${stripPeer(a)}/p2p/${peer.toString()}`)),
+      { force: true, signal: anySignal(signal, AbortSignal.timeout(UPGRADE_TIMEOUT_MS)) })
+    if (isRelayAddr(conn.remoteAddr)) return undefined
+    deps.onDirect?.(conn)
+    await relayed.close().catch(() => {})
+    return conn
+  } catch {
+    return undefined
+  }
+}
+
+const stripPeer = (a: string): string => a.replace(/\/p2p\/[^/]+$/, '')
+
+/** libp2p's dial errors: keep the per-address reasons, briefly. */
+function dialErrorMessage (err: unknown): string {
+  const e = err as Error & { errors?: Error[] }
+  if (Array.isArray(e.errors) && e.errors.length > 0) return e.errors.map(x => x.message.split('\n')[0]).join(', ').slice(0, 500)
+  return (e.message ?? String(err)).split('\n')[0]!.slice(0, 300)
 }
 
 const SCAN_LIMIT = 32
@@ -124,12 +195,20 @@ async function scanConnected (deps: ConnectDeps, did: string, signal: AbortSigna
   return found.find(c => c !== undefined)
 }
 
-async function dial (node: HearthLibp2p, peer: string, addrs: string[], signal: AbortSignal): Promise<Connection> {
+async function dial (node: HearthLibp2p, peer: string, addrs: string[], signal: AbortSignal, dialed: Set<string>): Promise<Connection> {
   const id: PeerId = peerIdFromString(peer)
   if (id.equals(node.peerId)) throw new Error('that device is this node')
-  const mas = addrs.flatMap(a => { try { return [multiaddr(a.replace(/\/p2p\/[^/]+$/, ''))] } catch { return [] } })
-  if (mas.length > 0) await node.peerStore.merge(id, { multiaddrs: mas })
-  return await node.dial(id, { signal: anySignal(signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)) })
+  const mas = addrs.flatMap(a => { try { return [multiaddr(stripPeer(a))] } catch { return [] } })
+  if (mas.length > 0) await node.peerStore.merge(id, { multiaddrs: mas }).catch(() => {})
+  // the given addresses (the peer store keeps no relay addresses of other peers) and the known ones
+  const all = new Set(mas.map(a => a.toString()))
+  try {
+    for (const a of (await node.peerStore.get(id)).addresses) all.add(stripPeer(a.multiaddr.toString()))
+  } catch {}
+  for (const a of all) dialed.add(a)
+  const options = { signal: anySignal(signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)) }
+  if (all.size === 0) return await node.dial(id, options)
+  return await node.dial([...all].map(a => multiaddr(`${a}/p2p/${peer}`)), options)
 }
 
 async function remember (deps: ConnectDeps, record: DidRecord, source: string, bytes?: Uint8Array): Promise<void> {

@@ -7,6 +7,9 @@ export interface Contact extends ContactView {
   record?: string
 }
 
+/** A contact someone made on purpose (connect, invitation), not one mDNS found on the LAN. */
+const deliberate = (c: Contact): boolean => c.source !== 'mdns'
+
 /** bounded: a flood of connections must not grow memory without limit */
 const MAX_KNOWN_PEERS = 10_000
 
@@ -19,11 +22,16 @@ export interface Contacts {
   didOf (peerId: string): string | undefined
   /** remember, in memory only, which DID a connected peer proved it speaks for */
   learn (peerId: string, did: string): void
+  /** a device of a contact made on purpose (not one mDNS found, nor a peer whose DID we merely learned): who our relay serves */
+  isContactPeer (peerId: string): boolean
 }
 
 export async function createContacts (store: Store): Promise<Contacts> {
   const byPeer = new Map<string, string>()
-  for (const c of await store.values<Contact>(store.contacts)) for (const p of c.peerIds) byPeer.set(p, c.did)
+  const contactPeers = new Set<string>()
+  for (const c of await store.values<Contact>(store.contacts)) {
+    for (const p of c.peerIds) { byPeer.set(p, c.did); if (deliberate(c)) contactPeers.add(p) }
+  }
   return {
     async get (did) { return await store.get<Contact>(store.contacts, did) },
     async list () { return await store.values<Contact>(store.contacts) },
@@ -35,13 +43,14 @@ export async function createContacts (store: Store): Promise<Contacts> {
         next = { ...old, lastSeen: contact.lastSeen ?? old.lastSeen }
       }
       await store.batch([{ type: 'put', sublevel: store.contacts, key: next.did, value: next }])
-      for (const p of next.peerIds) byPeer.set(p, next.did)
+      for (const p of next.peerIds) { byPeer.set(p, next.did); if (deliberate(next) || (old !== undefined && deliberate(old))) contactPeers.add(p) }
       return next
     },
     didOf (peerId) { return byPeer.get(peerId) },
     learn (peerId, did) {
       if (byPeer.size >= MAX_KNOWN_PEERS && !byPeer.has(peerId)) byPeer.delete(byPeer.keys().next().value!)
       byPeer.set(peerId, did)
-    }
+    },
+    isContactPeer: peerId => contactPeers.has(peerId)
   }
 }

@@ -2,6 +2,7 @@ import type { Ed25519Key } from '../identity/index.ts'
 import type { Store } from '../store/index.ts'
 import { createDidRecord, recordKey, DEFAULT_RECORD_TTL_MS, MAX_ADDR_LENGTH, MAX_ADDRS_PER_DEVICE } from './did-record.ts'
 import type { HearthLibp2p } from './libp2p.ts'
+import { isPublicAddr, isRelayAddr } from './reachability.ts'
 
 /** Republish well inside the DHT's 48 h retention and the record's 24 h expiry. */
 export const REPUBLISH_INTERVAL_MS = 6 * 3600_000
@@ -48,8 +49,13 @@ export function createPublisher (node: HearthLibp2p, identity: Ed25519Key, store
     // does not know the old seq, so the clock (ms) sets a floor (DESIGN.md section 3).
     const seq = Math.max((rec?.seq ?? 0) + 1, Date.now())
     const exp = Date.now() + ttl
+    // public addresses first, then relay addresses, so that the cap never drops the ones that
+    // others can use; LAN and loopback ones last
+    const rank = (a: string): number => isPublicAddr(a) ? 0 : isRelayAddr(a) ? 1 : /^\/ip[46]\/(127\.|::1\/)/.test(a) ? 3 : 2
     const addrs = node.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, ''))
-      .filter(a => a.length <= MAX_ADDR_LENGTH).slice(0, MAX_ADDRS_PER_DEVICE)
+      .filter(a => a.length <= MAX_ADDR_LENGTH)
+      .map((a, i) => ({ a, i, r: rank(a) })).sort((x, y) => x.r - y.r || x.i - y.i).map(x => x.a)
+      .slice(0, MAX_ADDRS_PER_DEVICE)
     const b = createDidRecord(identity, { seq, exp, devices: [{ peerId: node.peerId.toString(), addrs }] })
     rec = { seq, exp, bytes: Buffer.from(b).toString('base64') }
     bytes = b

@@ -26,12 +26,32 @@ export interface NetworkConfig {
   maxConnections: number
   /** new inbound connections per second from one host (libp2p default 5) */
   inboundConnectionThreshold: number
+  /**
+   * Relay service for this node's contacts (circuit relay v2; never for strangers):
+   * 'auto' = only while this node is publicly reachable (an announced public address, a UPnP
+   * mapping, or an AutoNAT-confirmed one), 'on' = always, 'off' = never.
+   */
+  relay: 'auto' | 'on' | 'off'
+  /** how many relays (contacts or bootstrap peers offering one) to hold a reservation on while not publicly reachable; 0 = never use relays */
+  relayReservations: number
+  /** ask the home router for a port mapping (UPnP IGD / NAT-PMP) when listening on a LAN address */
+  upnp: boolean
+}
+
+export interface AgreementsConfig {
+  /** term ids accepted without asking (vendor rules), e.g. ["SD-BASE", "SD-BASE-DP"] */
+  autoAccept: string[]
+  /** term ids this node advertises as acceptable (its r-button); autoAccept is always included */
+  accepts: string[]
+  /** undecided proposals one peer may have waiting here */
+  maxPendingPerPeer: number
 }
 
 export interface HearthConfig {
   version: number
   network: NetworkConfig
   api: { port: number }
+  agreements: AgreementsConfig
 }
 
 export function defaultConfig (): HearthConfig {
@@ -46,9 +66,13 @@ export function defaultConfig (): HearthConfig {
       privateAddresses: false,
       // Fit for a Raspberry Pi (research/libp2p-engineering.md section 7).
       maxConnections: 100,
-      inboundConnectionThreshold: 5
+      inboundConnectionThreshold: 5,
+      relay: 'auto',
+      relayReservations: 2,
+      upnp: true
     },
-    api: { port: DEFAULT_API_PORT }
+    api: { port: DEFAULT_API_PORT },
+    agreements: { autoAccept: [], accepts: [], maxPendingPerPeer: 32 }
   }
 }
 
@@ -80,11 +104,12 @@ export async function saveConfig (path: string, config: HearthConfig): Promise<v
 
 /** Strict: unknown keys are errors (a typo must not be silently ignored), every value bounded. */
 export function parseConfig (raw: unknown): HearthConfig {
-  const root = object(raw, '(root)', ['version', 'network', 'api'])
+  const root = object(raw, '(root)', ['version', 'network', 'api', 'agreements'])
   if (root.version !== CONFIG_VERSION) throw invalidConfig('version', `must be ${CONFIG_VERSION}`)
   const d = defaultConfig()
   const net = root.network === undefined ? {} : object(root.network, 'network', Object.keys(d.network))
   const api = root.api === undefined ? {} : object(root.api, 'api', ['port'])
+  const agr = root.agreements === undefined ? {} : object(root.agreements, 'agreements', Object.keys(d.agreements))
   return {
     version: CONFIG_VERSION,
     network: {
@@ -95,10 +120,27 @@ export function parseConfig (raw: unknown): HearthConfig {
       dhtMode: oneOf(net.dhtMode ?? d.network.dhtMode, 'network.dhtMode', ['auto', 'client', 'server'] as const),
       privateAddresses: bool(net.privateAddresses ?? d.network.privateAddresses, 'network.privateAddresses'),
       maxConnections: int(net.maxConnections ?? d.network.maxConnections, 'network.maxConnections', 1, 10_000),
-      inboundConnectionThreshold: int(net.inboundConnectionThreshold ?? d.network.inboundConnectionThreshold, 'network.inboundConnectionThreshold', 1, 100_000)
+      inboundConnectionThreshold: int(net.inboundConnectionThreshold ?? d.network.inboundConnectionThreshold, 'network.inboundConnectionThreshold', 1, 100_000),
+      relay: oneOf(net.relay ?? d.network.relay, 'network.relay', ['auto', 'on', 'off'] as const),
+      relayReservations: int(net.relayReservations ?? d.network.relayReservations, 'network.relayReservations', 0, 4),
+      upnp: bool(net.upnp ?? d.network.upnp, 'network.upnp')
     },
-    api: { port: int(api.port ?? d.api.port, 'api.port', 0, 65535) }
+    api: { port: int(api.port ?? d.api.port, 'api.port', 0, 65535) },
+    agreements: {
+      autoAccept: termIds(agr.autoAccept ?? d.agreements.autoAccept, 'agreements.autoAccept'),
+      accepts: termIds(agr.accepts ?? d.agreements.accepts, 'agreements.accepts'),
+      maxPendingPerPeer: int(agr.maxPendingPerPeer ?? d.agreements.maxPendingPerPeer, 'agreements.maxPendingPerPeer', 1, 10_000)
+    }
   }
+}
+
+/** Term ids are checked against the roster when the node starts; here only their shape. */
+function termIds (v: unknown, field: string): string[] {
+  if (!Array.isArray(v) || v.length > 64) throw invalidConfig(field, 'must be a list of at most 64 term ids')
+  return v.map((t, i) => {
+    if (typeof t !== 'string' || !/^[A-Z0-9-]{2,40}$/.test(t)) throw invalidConfig(`${field}[${i}]`, 'must be a term id such as SD-BASE')
+    return t
+  })
 }
 
 function object (v: unknown, field: string, allowed: string[]): Record<string, unknown> {

@@ -8,8 +8,17 @@
  *   self!record            -> SelfRecord  our last published DID record (seq survives restarts)
  *   contacts!<did>         -> Contact     where a DID was last seen, and how we learned it
  *   libp2p!<datastore key> -> bytes       libp2p's own datastore: peer store and DHT records
+ *   agreements!<agreementId>      -> AgreementRecord  state, terms, the ids of its messages
+ *   messages!<messageId>          -> StoredMessage    every agreement message sent or received, exact JWT
+ *   outbox!<did>!<n, 12 digits>   -> OutboxItem       messages waiting for the peer's Ack, in order
+ *   replay!j!<iss>!<jti>          -> marker           (iss, jti) already accepted
+ *   replay!s!<thread>!<iss>       -> number           last accepted seq from iss in thread
+ *   ledger!<index, 12 digits>     -> LedgerEntry      the hash chain (src/ledger)
+ *   ledger!head                   -> { index, hash }
+ *   profile!current               -> Profile          her own fields and version
+ *   held!<agreementId>            -> HeldData         data a counterparty shared with us under an agreement
  */
 export const STORE_FORMAT_VERSION = 1
 
-export const SUBLEVELS = ['meta', 'self', 'contacts', 'libp2p'] as const
+export const SUBLEVELS = ['meta', 'self', 'contacts', 'libp2p', 'agreements', 'messages', 'outbox', 'replay', 'ledger', 'profile', 'held'] as const
 export type SublevelName = typeof SUBLEVELS[number]

@@ -5,7 +5,7 @@ import { STORE_FORMAT_VERSION } from './layout.ts'
 import type { AbstractSublevel } from 'abstract-level'
 
 type Json = unknown
-type JsonSublevel = AbstractSublevel<Level<string, Json>, string | Buffer | Uint8Array, string, Json>
+export type JsonSublevel = AbstractSublevel<Level<string, Json>, string | Buffer | Uint8Array, string, Json>
 
 export interface StoreInit {
   /** Directory of the LevelDB files. */
@@ -25,10 +25,19 @@ export interface Store {
   readonly meta: JsonSublevel
   readonly self: JsonSublevel
   readonly contacts: JsonSublevel
+  readonly agreements: JsonSublevel
+  readonly messages: JsonSublevel
+  readonly outbox: JsonSublevel
+  readonly replay: JsonSublevel
+  readonly ledger: JsonSublevel
+  readonly profile: JsonSublevel
+  readonly held: JsonSublevel
   /** libp2p's datastore (peer store, DHT records) inside the same LevelDB. */
   readonly datastore: LevelDatastore
   get<T> (sublevel: JsonSublevel, key: string): Promise<T | undefined>
   values<T> (sublevel: JsonSublevel): Promise<T[]>
+  /** [key, value] pairs in key order, optionally within a key range */
+  entries<T> (sublevel: JsonSublevel, range?: { gt?: string, gte?: string, lt?: string, lte?: string, limit?: number }): Promise<Array<[string, T]>>
   /**
    * One atomic batch. `sync` defaults to true: anything acknowledged to a peer or an app
    * must be on stable storage first (research/security.md section 5).
@@ -64,12 +73,22 @@ export async function openStore (init: StoreInit): Promise<Store> {
     meta,
     self: sub('self'),
     contacts: sub('contacts'),
+    agreements: sub('agreements'),
+    messages: sub('messages'),
+    outbox: sub('outbox'),
+    replay: sub('replay'),
+    ledger: sub('ledger'),
+    profile: sub('profile'),
+    held: sub('held'),
     datastore,
     async get<T> (sublevel: JsonSublevel, key: string) {
       return await sublevel.get(key) as T | undefined
     },
     async values<T> (sublevel: JsonSublevel) {
       return await sublevel.values().all() as T[]
+    },
+    async entries<T> (sublevel: JsonSublevel, range = {}) {
+      return await sublevel.iterator(range).all() as Array<[string, T]>
     },
     async batch (ops, options) {
       const b = db.batch()

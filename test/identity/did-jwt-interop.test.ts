@@ -6,28 +6,12 @@
 import { describe, expect, it } from 'vitest'
 import { EdDSASigner, createJWT, decodeJWT, verifyJWT } from 'did-jwt'
 import type { Signer } from 'did-jwt'
-import { Resolver } from 'did-resolver'
-import type { DIDResolutionResult, DIDResolver } from 'did-resolver'
+import { didKeyResolver } from '../fixtures/did-key-resolver.ts'
 import { ed25519FromSeed, publicKeyFromDidKey, verifyEd25519 } from '../../src/identity/index.ts'
 import type { Ed25519Key } from '../../src/identity/index.ts'
 import { fromHex, utf8 } from './helpers.ts'
 
-/** A local did:key resolver (no network), built on publicKeyFromDidKey's strict parsing. */
-const didKey: DIDResolver = async (_didUrl, parsed): Promise<DIDResolutionResult> => {
-  try {
-    publicKeyFromDidKey(parsed.did)
-  } catch {
-    return { didResolutionMetadata: { error: 'invalidDid' }, didDocument: null, didDocumentMetadata: {} }
-  }
-  // did:key spec: the verification method id is the DID plus '#' plus the multibase key
-  const vm = { id: `${parsed.did}#${parsed.id}`, type: 'Ed25519VerificationKey2020', controller: parsed.did, publicKeyMultibase: parsed.id }
-  return {
-    didResolutionMetadata: { contentType: 'application/did+json' },
-    didDocumentMetadata: {},
-    didDocument: { id: parsed.did, verificationMethod: [vm], authentication: [vm.id], assertionMethod: [vm.id] }
-  }
-}
-const resolver = new Resolver({ key: didKey })
+const resolver = didKeyResolver
 
 const seed = fromHex('5a'.repeat(32))
 const key = ed25519FromSeed(seed)

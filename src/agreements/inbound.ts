@@ -1,0 +1,135 @@
+import type { Connection } from '@libp2p/interface'
+import { HearthError, isHearthError } from '../errors.ts'
+import { verifyMessage, messageId, checkTerms, createReplayGuard } from '../messages/index.ts'
+import type { VerifiedMessage } from '../messages/index.ts'
+import type { Kind } from '../messages/index.ts'
+import { fetchRecord } from '../network/record-protocol.ts'
+import type { BatchOp } from '../store/index.ts'
+import { applyMessage } from './state-machine.ts'
+import { loadAgreement, putAgreement, putMessage, ledgerOps, signAck, MESSAGE_TTL_S } from './context.ts'
+import type { Ctx } from './context.ts'
+import type { AgreementRecord, HeldData, Profile, StoredMessage } from './model.ts'
+import { react, queueMessage, chain, heldAfterEvent } from './reactions.ts'
+import { erasureOps } from './erasure.ts'
+import type { Reaction } from './reactions.ts'
+import type { Outbox } from './outbox.ts'
+import { utf8, fromUtf8 } from './protocol.ts'
+
+/** placeholders for refusing something we could not even parse */
+const NO_THREAD = 'AAAAAAAAAAAAAAAAAAAAAA'
+const NO_MESSAGE = 'bafkrei' + 'a'.repeat(52)
+
+/** Kinds a peer may send us on /vrm/agreement/1.0.0 (Acks come back on the sender's stream). */
+export const INBOUND_KINDS: Kind[] = [
+  'vrm.AgreementProposal', 'vrm.AgreementCounterOffer', 'vrm.AgreementAcceptance', 'vrm.AgreementConfirmation',
+  'vrm.AgreementRejection', 'vrm.AgreementEvent', 'vrm.AgreementTermination', 'vrm.DeletionReceipt'
+]
+
+/**
+ * One inbound message: verify (shape, signature, schema), bind its issuer to the connection's
+ * peer, refuse replays, apply it, and store it with everything it causes in ONE synced batch;
+ * only then answer with our signed Ack. A message already stored gets the same Ack again.
+ */
+export async function receive (ctx: Ctx, outbox: Outbox, frame: Uint8Array, connection: Connection): Promise<Uint8Array> {
+  const jwt = fromUtf8(frame)
+  let id: string
+  try { id = messageId(jwt) } catch { id = 'unknown' }
+  const refuse = (err: unknown, iss?: string, thread?: string): Uint8Array => {
+    const code = isHearthError(err) ? String(err.details?.wire ?? err.code) : 'INTERNAL'
+    const reason = isHearthError(err) ? err.message.slice(0, 300) : 'internal error'
+    ctx.emit('agreement:refused', { messageId: id, code, reason, peer: connection.remotePeer.toString() })
+    return utf8(signAck(ctx, thread ?? NO_THREAD, iss ?? ctx.did, id === 'unknown' ? NO_MESSAGE : id, 'rejected', { code, reason }).jwt)
+  }
+  let verified
+  try {
+    verified = verifyMessage(jwt, { kinds: INBOUND_KINDS, audience: ctx.did, now: ctx.now(), maxLifetimeSeconds: MESSAGE_TTL_S })
+  } catch (err) { return refuse(err) }
+  const { payload } = verified
+  try {
+    const peerDid = await didOfConnection(ctx, connection)
+    if (payload.iss !== peerDid) {
+      throw new HearthError('INVALID_MESSAGE', `signed by ${payload.iss}, but the connection is from ${peerDid ?? 'an unknown DID'}`, { details: { wire: 'ISSUER_MISMATCH' } })
+    }
+    const ack = await ctx.exclusive(async () => await apply(ctx, outbox, verified))
+    return utf8(ack)
+  } catch (err) { return refuse(err, payload.iss, payload.thread) }
+}
+
+async function apply (ctx: Ctx, outbox: Outbox, verified: VerifiedMessage): Promise<string> {
+  const { id, jwt } = verified
+  const payload = verified.payload as any
+  const known = await ctx.store.get<StoredMessage>(ctx.store.messages, id)
+  if (known?.ackId !== undefined) {
+    // re-delivery after a lost Ack: same answer, nothing applied twice
+    const ack = await ctx.store.get<StoredMessage>(ctx.store.messages, known.ackId)
+    if (ack?.jwt != null) return ack.jwt
+  }
+  const replay = await createReplayGuard({ store: ctx.store, sublevel: ctx.store.replay }).check(verified)
+  const kind = verified.header.typ
+  const body = payload.body
+  if (body.agreementId !== payload.thread) throw new HearthError('INVALID_MESSAGE', 'body.agreementId must equal the thread', { details: { wire: 'SCHEMA_INVALID' } })
+  const before = await loadAgreement(ctx, payload.thread)
+  if (before !== undefined && before.counterparty !== payload.iss) throw new HearthError('INVALID_MESSAGE', 'that agreement is with someone else', { details: { wire: 'ISSUER_MISMATCH' } })
+  if (kind === 'vrm.AgreementProposal' && before === undefined) await checkPendingLimit(ctx, payload.iss)
+  const at = ctx.now()
+  const rec = applyMessage(before, { kind, id, body, from: 'them', at }, { self: ctx.did, counterparty: payload.iss })
+  const ack = signAck(ctx, payload.thread, payload.iss, id, 'processed')
+  const received: StoredMessage & { jwt: string } = { id, jwt, thread: payload.thread, kind, direction: 'received', at, ackId: ack.id }
+  const ackMsg: StoredMessage & { jwt: string } = { id: ack.id, jwt: ack.jwt, thread: payload.thread, kind: 'vrm.Ack', direction: 'sent', at }
+  const profile = await ctx.store.get<Profile>(ctx.store.profile, 'current')
+  const ops: BatchOp[] = [...replay, putMessage(ctx, received), ...ledgerOps(ctx, received), putMessage(ctx, ackMsg), ...ledgerOps(ctx, ackMsg)]
+  let result: Reaction = { rec: { ...rec, messages: [...rec.messages, ack.id] }, ops: [], queued: [] }
+  if (kind === 'vrm.AgreementEvent') {
+    const held = await ctx.store.get<HeldData>(ctx.store.held, rec.id)
+    if (held === undefined || body.profileVersion > held.profileVersion) {
+      ops.push({ type: 'put', sublevel: ctx.store.held, key: rec.id, value: heldAfterEvent(held, rec, body, at) })
+    }
+  }
+  if (kind === 'vrm.AgreementProposal') result = chain(result, r => decideProposal(ctx, outbox, r))
+  else {
+    const heldNow = await ctx.store.get<HeldData>(ctx.store.held, rec.id)
+    result = chain(result, r => react(ctx, outbox, before, r, profile, heldNow))
+  }
+  const erase = result.erase === true ? await erasureOps(ctx, result.rec) : []
+  await ctx.ledger.write([...ops, ...erase, ...result.ops, putAgreement(ctx, result.rec)])
+  ctx.emit('agreement:message', { agreementId: rec.id, kind, direction: 'received', messageId: id, state: result.rec.state })
+  if (before?.state !== result.rec.state) ctx.emit('agreement:state', { agreementId: rec.id, state: result.rec.state, awaiting: result.rec.awaiting })
+  if (result.queued.length > 0) ctx.kick()
+  return ack.jwt
+}
+
+/** Policy for a new proposal: refuse unknown terms (coded), auto-accept what the rules allow. */
+function decideProposal (ctx: Ctx, outbox: Outbox, rec: AgreementRecord): Reaction | undefined {
+  const reject = (code: string, reason: string): Reaction =>
+    queueMessage(ctx, outbox, rec, 'vrm.AgreementRejection', { agreementId: rec.id, rejectedId: rec.proposalId, code, reason })
+  try { checkTerms(rec.terms) } catch (err) {
+    const wire = isHearthError(err) ? String(err.details?.wire) : ''
+    return reject(wire === 'TERM_HASH_MISMATCH' ? 'termHashMismatch' : 'unknownTerm', (err as Error).message.slice(0, 300))
+  }
+  if (Date.parse(rec.terms.validUntil) <= ctx.now()) return reject('expired', 'the proposed validity has already ended')
+  if (ctx.policy.autoAccept.includes(rec.terms.termId)) {
+    return queueMessage(ctx, outbox, rec, 'vrm.AgreementAcceptance', { agreementId: rec.id, acceptedId: rec.proposalId, termId: rec.terms.termId, termHash: rec.terms.termHash })
+  }
+  ctx.emit('agreement:decision', { agreementId: rec.id, from: rec.counterparty, termId: rec.terms.termId })
+  return undefined
+}
+
+/** A flood of proposals from one peer must not grow our store without bound. */
+async function checkPendingLimit (ctx: Ctx, did: string): Promise<void> {
+  const all = await ctx.store.values<AgreementRecord>(ctx.store.agreements)
+  const waiting = all.filter(a => a.counterparty === did && a.state === 'proposed' && a.awaiting === 'us').length
+  if (waiting >= ctx.policy.maxPendingPerPeer) {
+    throw new HearthError('RATE_LIMITED', `${waiting} proposals from this peer already wait for a decision`, { details: { wire: 'TOO_MANY_PENDING' } })
+  }
+}
+
+/** The DID the connection's peer speaks for: known, or proven now by its signed record. */
+export async function didOfConnection (ctx: Ctx, connection: Connection): Promise<string | undefined> {
+  const peer = connection.remotePeer.toString()
+  const known = ctx.contacts.didOf(peer)
+  if (known !== undefined) return known
+  const { record, bytes } = await fetchRecord(connection)
+  ctx.contacts.learn(peer, record.did)
+  await ctx.contacts.upsert({ did: record.did, peerIds: record.devices.map(d => d.peerId), addresses: record.devices.flatMap(d => d.addrs), seq: record.seq, lastSeen: Date.now(), source: 'peer', record: Buffer.from(bytes).toString('base64') })
+  return record.did
+}

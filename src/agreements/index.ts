@@ -1,0 +1,7 @@
+export { createAgreements, EXPIRY_SWEEP_MS } from './engine.ts'
+export type { Agreements, AgreementsInit, AgreementView } from './engine.ts'
+export type { AgreementPolicy } from './context.ts'
+export type { ProposeOptions, TermChoice } from './actions.ts'
+export type { AgreementRecord, AgreementState, StoredMessage, HeldData, Profile, Terms } from './model.ts'
+export { PROFILE_FIELDS } from './model.ts'
+export { AGREEMENT_PROTOCOL, TERMS_PROTOCOL, MAX_FRAME_BYTES } from './protocol.ts'

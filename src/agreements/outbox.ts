@@ -1,0 +1,150 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { BatchOp } from '../store/index.ts'
+import type { Ctx } from './context.ts'
+import { AGREEMENT_PROTOCOL, request, utf8, fromUtf8 } from './protocol.ts'
+
+/**
+ * Messages wait in outbox!<did>!<n> until the peer acknowledges them. Each peer's queue is
+ * delivered strictly in order, one message at a time, so a peer that was offline receives
+ * everything exactly once and in order (the receiver also answers a re-delivery with the same
+ * Ack). Failed deliveries back off exponentially up to maxRetryMs.
+ */
+export interface OutboxItem {
+  did: string
+  n: number
+  messageId: string
+  jwt: string
+  thread: string
+  kind: string
+  attempts: number
+  nextAt: number
+  lastError?: string
+}
+
+export interface OutboxInit { minRetryMs?: number, maxRetryMs?: number }
+export const MIN_RETRY_MS = 500
+export const MAX_RETRY_MS = 60_000
+
+const key = (did: string, n: number): string => `${did}!${String(n).padStart(12, '0')}`
+
+export interface Outbox {
+  /** ops that queue a message (to go in the same batch as the message itself) */
+  enqueue (item: Omit<OutboxItem, 'n' | 'attempts' | 'nextAt'>): BatchOp
+  dequeue (item: OutboxItem): BatchOp
+  pending (did?: string): Promise<OutboxItem[]>
+  start (): Promise<void>
+  stop (): Promise<void>
+  /** try now: a message was queued, or (with a DID) that peer just came online */
+  kick (did?: string): void
+}
+
+/** onAck: given the item and the peer's Ack JWT, commit the result (must delete the item). */
+export function createOutbox (ctx: Ctx, onAck: (item: OutboxItem, ackJwt: string) => Promise<void>, init: OutboxInit = {}): Outbox {
+  const minRetry = init.minRetryMs ?? MIN_RETRY_MS
+  const maxRetry = init.maxRetryMs ?? MAX_RETRY_MS
+  let counter = 0
+  let timer: NodeJS.Timeout | undefined
+  let running = false
+  let again = false
+  let stopped = false
+  const busy = new Set<string>()
+  const controller = new AbortController()
+
+  const deliver = async (item: OutboxItem): Promise<void> => {
+    try {
+      const result = await ctx.connect(item.did, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(15_000)]) })
+      const conn = ctx.libp2p.getConnections(peerIdFromString(result.peerId)).find(c => c.status === 'open')
+      if (conn === undefined) throw new Error('connection closed')
+      const answer = await request(conn, AGREEMENT_PROTOCOL, utf8(item.jwt), { signal: controller.signal })
+      await onAck(item, fromUtf8(answer))
+    } catch (err) {
+      if (stopped) return
+      const attempts = item.attempts + 1
+      const backoff = Math.min(maxRetry, minRetry * 2 ** Math.min(attempts - 1, 20)) * (0.75 + Math.random() * 0.5)
+      const next = { ...item, attempts, nextAt: Date.now() + backoff, lastError: (err as Error).message.slice(0, 300) }
+      await ctx.store.batch([{ type: 'put', sublevel: ctx.store.outbox, key: key(item.did, item.n), value: next }], { sync: false }).catch(() => {})
+      throw err
+    }
+  }
+
+  const run = async (): Promise<void> => {
+    if (running) { again = true; return }
+    running = true
+    try {
+      do {
+        again = false
+        const items = await outbox.pending()
+        const heads = new Map<string, OutboxItem>()
+        for (const it of items) if (!heads.has(it.did)) heads.set(it.did, it)
+        await Promise.all([...heads.values()].map(async head => {
+          if (busy.has(head.did) || head.nextAt > Date.now() || stopped) return
+          busy.add(head.did)
+          try {
+            // drain this peer's queue in order while deliveries succeed
+            let item: OutboxItem | undefined = head
+            while (item !== undefined && !stopped) {
+              await deliver(item)
+              again = true
+              item = (await outbox.pending(head.did))[0]
+            }
+          } catch { /* backed off; the timer brings it back */ } finally { busy.delete(head.did) }
+        }))
+      } while (again && !stopped)
+    } finally {
+      running = false
+      schedule()
+    }
+  }
+
+  const schedule = (): void => {
+    if (stopped) return
+    clearTimeout(timer)
+    void outbox.pending().then(items => {
+      if (stopped || items.length === 0) return
+      const wait = Math.max(0, Math.min(...items.map(i => i.nextAt)) - Date.now())
+      clearTimeout(timer)
+      timer = setTimeout(() => { void run() }, Math.min(wait, maxRetry))
+      timer.unref()
+    }, () => {})
+  }
+
+  const onConnect = (evt: CustomEvent<any>): void => {
+    const did = ctx.contacts.didOf(evt.detail.toString())
+    if (did !== undefined) outbox.kick(did)
+  }
+
+  const outbox: Outbox = {
+    enqueue (item) {
+      const n = ++counter
+      return { type: 'put', sublevel: ctx.store.outbox, key: key(item.did, n), value: { ...item, n, attempts: 0, nextAt: 0 } }
+    },
+    dequeue (item) { return { type: 'del', sublevel: ctx.store.outbox, key: key(item.did, item.n) } },
+    async pending (did) {
+      const range = did === undefined ? {} : { gt: `${did}!`, lt: `${did}!~` }
+      return (await ctx.store.entries<OutboxItem>(ctx.store.outbox, range)).map(([, v]) => v)
+    },
+    async start () {
+      // continue numbering after what survived a restart, so order is kept
+      for (const it of await outbox.pending()) counter = Math.max(counter, it.n)
+      ctx.libp2p.addEventListener('peer:connect', onConnect)
+      outbox.kick()
+    },
+    async stop () {
+      stopped = true
+      controller.abort()
+      clearTimeout(timer)
+      ctx.libp2p.removeEventListener('peer:connect', onConnect)
+    },
+    kick (did) {
+      if (stopped) return
+      if (did === undefined) { void run(); return }
+      // that peer is back: forget its backoff
+      void outbox.pending(did).then(async items => {
+        const ops = items.filter(i => i.nextAt > Date.now()).map(i => ({ type: 'put' as const, sublevel: ctx.store.outbox, key: key(i.did, i.n), value: { ...i, nextAt: 0 } }))
+        if (ops.length > 0) await ctx.store.batch(ops, { sync: false })
+        await run()
+      }).catch(() => {})
+    }
+  }
+  return outbox
+}

@@ -1,0 +1,65 @@
+import { RateLimiter } from '@libp2p/utils'
+import { framedStream, AGREEMENT_MAX_FRAME_BYTES, FRAME_TIMEOUT_MS } from '../messages/index.ts'
+import type { Connection, Stream } from '@libp2p/interface'
+import { HearthError } from '../errors.ts'
+import type { HearthLibp2p } from '../network/index.ts'
+
+/**
+ * /vrm/agreement/1.0.0 framing (protocols/agreement/README.md): the sender opens a stream,
+ * writes one length-prefixed frame (a signed JWT), the receiver answers with one frame (its
+ * signed Ack) and both close. One message per stream keeps every exchange independent, so a
+ * reset never leaves half a conversation behind.
+ */
+export const AGREEMENT_PROTOCOL = '/vrm/agreement/1.0.0'
+export const TERMS_PROTOCOL = '/vrm/terms/1.0.0'
+/** protocols/agreement/README.md, limits */
+export const MAX_FRAME_BYTES = AGREEMENT_MAX_FRAME_BYTES
+export const READ_TIMEOUT_MS = FRAME_TIMEOUT_MS
+export const MAX_INBOUND_STREAMS = 8
+/** per peer: a burst of 40 messages, then 20 per second */
+export const RATE_POINTS = 40
+export const RATE_DURATION_S = 2
+
+export type Answer = (frame: Uint8Array, connection: Connection) => Promise<Uint8Array>
+
+/** Serve a one-frame-in, one-frame-out protocol with size, time and rate limits. */
+export async function serve (node: HearthLibp2p, protocol: string, answer: Answer, onLimited: (connection: Connection) => Uint8Array | undefined): Promise<void> {
+  const limiter = new RateLimiter({ points: RATE_POINTS, duration: RATE_DURATION_S })
+  await node.handle(protocol, async (stream: Stream, connection: Connection) => {
+    const lp = framedStream(stream, { maxBytes: MAX_FRAME_BYTES, timeoutMs: READ_TIMEOUT_MS })
+    try {
+      const frame = await lp.read()
+      let reply: Uint8Array | undefined
+      try {
+        limiter.consume(connection.remotePeer.toString())
+        reply = await answer(frame, connection)
+      } catch (err) {
+        if ((err as Error).name !== 'RateLimitError') throw err
+        reply = onLimited(connection)
+      }
+      if (reply !== undefined) await lp.write(reply)
+      await stream.close({ signal: AbortSignal.timeout(READ_TIMEOUT_MS) })
+    } catch (err) {
+      stream.abort(err as Error)
+    }
+  }, { maxInboundStreams: MAX_INBOUND_STREAMS, runOnLimitedConnection: true })
+}
+
+/** Send one frame on a new stream over `connection` and read the one-frame answer. */
+export async function request (connection: Connection, protocol: string, frame: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+  const signal = AbortSignal.any([AbortSignal.timeout(READ_TIMEOUT_MS), ...(options.signal !== undefined ? [options.signal] : [])])
+  const stream = await connection.newStream(protocol, { signal, runOnLimitedConnection: true })
+  try {
+    const lp = framedStream(stream, { maxBytes: MAX_FRAME_BYTES, timeoutMs: READ_TIMEOUT_MS })
+    await lp.write(frame, { signal })
+    const answer = await lp.read({ signal })
+    await stream.close({ signal }).catch(() => {})
+    return answer
+  } catch (err) {
+    stream.abort(err as Error)
+    throw new HearthError('UNREACHABLE', `${protocol} exchange with ${connection.remotePeer.toString()} failed: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
+export const fromUtf8 = (b: Uint8Array): string => new TextDecoder('utf-8', { fatal: false }).decode(b)

@@ -1,0 +1,56 @@
+import { invalidMessage } from './wire.ts'
+
+/**
+ * The byte-level rules of a compact JWS (RFC 7515 section 7.1), strict: one spelling per
+ * token. Base64url must be canonical (no padding, no '+' or '/', no whitespace, and unused
+ * trailing bits zero, so two different strings never carry the same bytes: security research
+ * B.2 items 37 and 39). JSON must be exactly what JSON.stringify writes for the value it
+ * parses to: no whitespace, no duplicate keys (JSON.parse keeps the last one silently; B.2 36).
+ */
+const BASE64URL = /^[A-Za-z0-9_-]*$/
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true })
+const utf8Encoder = new TextEncoder()
+
+export const utf8 = (text: string): Uint8Array => utf8Encoder.encode(text)
+
+export function encodeBase64url (bytes: Uint8Array | string): string {
+  return (typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('base64url')
+}
+
+/** Decode one segment; `what` names it in the error. */
+export function decodeBase64url (segment: string, what: string): Uint8Array {
+  if (!BASE64URL.test(segment)) throw invalidMessage('MALFORMED', `${what} is not base64url (only A-Z a-z 0-9 - _, no padding or whitespace)`)
+  const bytes = Buffer.from(segment, 'base64url')
+  if (bytes.toString('base64url') !== segment) throw invalidMessage('MALFORMED', `${what} is not canonical base64url`)
+  return Uint8Array.from(bytes)
+}
+
+/** Refuse strings that are not well-formed UTF-16 (lone surrogates, B.1 item 16) anywhere in the JSON. */
+function wellFormed (key: string, value: unknown): unknown {
+  if (!key.isWellFormed() || (typeof value === 'string' && !value.isWellFormed())) throw new TypeError('lone surrogate')
+  return value
+}
+
+/** A JSON object segment: UTF-8, canonical as above, an object at the top. */
+export function decodeJsonObject (segment: string, what: string): Record<string, unknown> {
+  const bytes = decodeBase64url(segment, what)
+  let text: string
+  let value: unknown
+  try {
+    text = utf8Decoder.decode(bytes)
+    value = JSON.parse(text, wellFormed)
+  } catch {
+    throw invalidMessage('MALFORMED', `${what} is not UTF-8 JSON`)
+  }
+  if (JSON.stringify(value) !== text) {
+    throw invalidMessage('MALFORMED', `${what} is not canonical JSON (whitespace, duplicate keys or escapes JSON.stringify would not write)`)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidMessage('MALFORMED', `${what} is not a JSON object`)
+  return value as Record<string, unknown>
+}
+
+/** Object keys must be exactly `expected`, in that order (one spelling per message). */
+export function hasKeysInOrder (value: Record<string, unknown>, expected: readonly string[]): boolean {
+  const keys = Object.keys(value)
+  return keys.length === expected.length && keys.every((k, i) => k === expected[i])
+}
