@@ -66,3 +66,88 @@ describe('agreements between a person and two vendors', () => {
     expect((await bank.agreements.held(b.id))?.fields).toEqual({ phone: '+33 1 23 45 67 89' })
   })
 })
+
+describe('every path ends in the same state on both sides', () => {
+  it('counter-offer: the vendor offers its one alternative, she accepts it, the vendor confirms', async () => {
+    const { person, bank } = await network()
+    const a = await person.agreements.propose({ to: bank.did, termId: 'SD-BASE', share: ['email'], purposes: [], validForMs: 3600_000 })
+    await until(bank, a.id, 'proposed')
+    await bank.agreements.counter(a.id, { termId: 'SD-BASE-A' })
+    await until(person, a.id, 'countered')
+    expect(await person.agreements.get(a.id)).toMatchObject({ awaiting: 'us', terms: { termId: 'SD-BASE-A', share: ['email'] } })
+    // a second counter-offer is not allowed (IEEE 7012: one alternative)
+    await expect(bank.agreements.counter(a.id, { termId: 'SD-BASE-DP' })).rejects.toMatchObject({ code: 'INVALID_STATE' })
+    await person.agreements.accept(a.id)
+    await until(bank, a.id, 'active')
+    await until(person, a.id, 'active')
+    for (const n of [person, bank]) expect((await n.agreements.get(a.id))?.terms.termId).toBe('SD-BASE-A')
+    await waitFor('all acknowledged', async () => (await person.agreements.get(a.id))?.pending.length === 0 && (await bank.agreements.get(a.id))?.pending.length === 0)
+    expect(await signed(bank, a.id)).toEqual(await signed(person, a.id))
+  })
+
+  it('counter-offer refused: she rejects the alternative and both end rejected', async () => {
+    const { person, bank } = await network()
+    const a = await person.agreements.propose({ to: bank.did, termId: 'SD-BASE', share: ['email'], purposes: [], validForMs: 3600_000 })
+    await until(bank, a.id, 'proposed')
+    await bank.agreements.counter(a.id, { termId: 'SD-BASE-ATP' })
+    await until(person, a.id, 'countered')
+    await person.agreements.reject(a.id, 'no profiling')
+    await until(bank, a.id, 'rejected')
+    await until(person, a.id, 'rejected')
+    expect((await bank.agreements.get(a.id))?.rejection).toMatchObject({ code: 'refused', reason: 'no profiling', by: 'them' })
+    expect(await bank.agreements.held(a.id)).toBeUndefined()
+  })
+
+  it('rejection: the vendor says no, with a code, and no data ever flows', async () => {
+    const { person, bank } = await network()
+    await person.agreements.setProfile({ email: 'alice@example.org' })
+    const a = await person.agreements.propose({ to: bank.did, termId: 'SD-BASE', share: ['email'], purposes: [], validForMs: 3600_000 })
+    await until(bank, a.id, 'proposed')
+    await bank.agreements.reject(a.id, 'we do not serve this region')
+    await until(person, a.id, 'rejected')
+    expect((await person.agreements.get(a.id))?.rejection).toMatchObject({ code: 'refused', by: 'them', reason: 'we do not serve this region' })
+    await expect(person.agreements.terminate(a.id)).rejects.toMatchObject({ code: 'INVALID_STATE' })
+    expect(await bank.agreements.held(a.id)).toBeUndefined()
+  })
+
+  it('expiry: each node ends the agreement on its own clock and the vendor deletes what it held', async () => {
+    const { person, shop } = await network()
+    await person.agreements.setProfile({ email: 'alice@example.org' })
+    const a = await person.agreements.propose({ to: shop.did, termId: 'SD-BASE', share: ['email'], purposes: [], validForMs: 3_000 })
+    await waitFor('the shop to hold her email', async () => (await shop.agreements.held(a.id)) !== undefined)
+    await until(shop, a.id, 'expired')
+    await until(person, a.id, 'expired')
+    expect(await shop.agreements.held(a.id)).toBeUndefined()
+    const events = (await shop.agreements.thread(a.id)).filter(m => m.kind === 'vrm.AgreementEvent')
+    expect(events.map(e => e.jwt)).toEqual([null]) // the data event's content is erased; its id stays
+    expect(await shop.ledger.verify()).toMatchObject({ ok: true })
+    await expect(person.agreements.setProfile({ email: 'new@example.org' })).resolves.toMatchObject({ pushes: [] })
+  })
+
+  it('terminate: the vendor deletes her data and sends a signed deletion receipt that her node shows', async () => {
+    const { person, shop } = await network()
+    await person.agreements.setProfile({ email: 'alice@example.org', postalAddress: '1 rue de la Paix' })
+    const a = await person.agreements.propose({ to: shop.did, termId: 'SD-BASE', share: ['email', 'postalAddress'], purposes: [], validForMs: 3600_000 })
+    await waitFor('the shop to hold her data', async () => Object.keys((await shop.agreements.held(a.id))?.fields ?? {}).length === 2)
+    await person.agreements.terminate(a.id, 'moving on')
+    await until(person, a.id, 'terminated')
+    await until(shop, a.id, 'terminated')
+
+    // the vendor's store: no held data, no data in any stored message or ledger entry
+    expect(await shop.agreements.held(a.id)).toBeUndefined()
+    const everything = JSON.stringify([
+      await shop.store.entries(shop.store.messages),
+      await shop.store.entries(shop.store.ledger),
+      await shop.store.entries(shop.store.held)
+    ])
+    expect(everything).not.toContain('alice@example.org')
+    expect(everything).not.toContain(Buffer.from('alice@example.org').toString('base64url').slice(0, 16))
+    expect(await shop.ledger.verify()).toMatchObject({ ok: true })
+
+    const receipt = (await person.agreements.get(a.id))?.deletionReceipt
+    expect(receipt).toMatchObject({ fields: ['email', 'postalAddress'] })
+    const signedReceipt = (await person.agreements.thread(a.id)).find(m => m.id === receipt!.id)
+    expect(signedReceipt?.kind).toBe('vrm.DeletionReceipt')
+    expect(JSON.parse(Buffer.from(signedReceipt!.jwt!.split('.')[1]!, 'base64url').toString()).iss).toBe(shop.did)
+  })
+})
