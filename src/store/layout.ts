@@ -11,8 +11,8 @@
  *   agreements!<agreementId>      -> AgreementRecord  state, terms, the ids of its messages
  *   messages!<messageId>          -> StoredMessage    every agreement message sent or received, exact JWT
  *   outbox!<did>!<n, 12 digits>   -> OutboxItem       messages waiting for the peer's Ack, in order
- *   replay!j!<iss>!<jti>          -> marker           (iss, jti) already accepted
- *   replay!s!<thread>!<iss>       -> number           last accepted seq from iss in thread
+ *   replay!jti/<iss>/<jti>        -> { id, exp }      (iss, jti) already accepted (src/messages/replay-guard.ts)
+ *   replay!seq/<thread>/<iss>     -> { seq, id }      last accepted seq from iss in thread
  *   ledger!<index, 12 digits>     -> LedgerEntry      the hash chain (src/ledger)
  *   ledger!head                   -> { index, hash }
  *   profile!current               -> Profile          her own fields and version
