@@ -34,16 +34,19 @@ export async function receive (ctx: Ctx, outbox: Outbox, frame: Uint8Array, conn
   const jwt = fromUtf8(frame)
   let id: string
   try { id = messageId(jwt) } catch { id = 'unknown' }
-  const refuse = (err: unknown, iss?: string, thread?: string): Uint8Array => {
+  const refuse = async (err: unknown, thread?: string): Promise<Uint8Array> => {
     const code = isHearthError(err) ? String(err.details?.wire ?? err.code) : 'INTERNAL'
     const reason = isHearthError(err) ? err.message.slice(0, 300) : 'internal error'
     ctx.emit('agreement:refused', { messageId: id, code, reason, peer: connection.remotePeer.toString() })
-    return utf8(signAck(ctx, thread ?? NO_THREAD, iss ?? ctx.did, id === 'unknown' ? NO_MESSAGE : id, 'rejected', { code, reason }).jwt)
+    // addressed to the DID the connection proved, so an honest sender can read why (its
+    // claims are not trusted here: the message was refused)
+    const to = await didOfConnection(ctx, connection).catch(() => undefined)
+    return utf8(signAck(ctx, thread ?? NO_THREAD, to ?? ctx.did, id === 'unknown' ? NO_MESSAGE : id, 'rejected', { code, reason }).jwt)
   }
   let verified
   try {
     verified = verifyMessage(jwt, { kinds: INBOUND_KINDS, audience: ctx.did, now: ctx.now(), maxLifetimeSeconds: MESSAGE_TTL_S })
-  } catch (err) { return refuse(err) }
+  } catch (err) { return await refuse(err) }
   const { payload } = verified
   try {
     const peerDid = await didOfConnection(ctx, connection)
@@ -52,7 +55,7 @@ export async function receive (ctx: Ctx, outbox: Outbox, frame: Uint8Array, conn
     }
     const ack = await ctx.exclusive(async () => await apply(ctx, outbox, verified))
     return utf8(ack)
-  } catch (err) { return refuse(err, payload.iss, payload.thread) }
+  } catch (err) { return await refuse(err, payload.thread) }
 }
 
 async function apply (ctx: Ctx, outbox: Outbox, verified: VerifiedMessage): Promise<string> {

@@ -4,10 +4,12 @@ import type { Ctx } from './context.ts'
 import { AGREEMENT_PROTOCOL, request, utf8, fromUtf8 } from './protocol.ts'
 
 /**
- * Messages wait in outbox!<did>!<n> until the peer acknowledges them. Each peer's queue is
- * delivered strictly in order, one message at a time, so a peer that was offline receives
+ * Messages wait in outbox!<did>!<n> until the peer acknowledges them. Each agreement's messages
+ * to a peer are delivered strictly in order, one at a time, so a peer that was offline receives
  * everything exactly once and in order (the receiver also answers a re-delivery with the same
- * Ack). Failed deliveries back off exponentially up to maxRetryMs.
+ * Ack); different agreements proceed side by side. Failed deliveries back off exponentially up
+ * to maxRetryMs, and a peer that fails once is not retried by its other agreements until its
+ * backoff ends.
  */
 export interface OutboxItem {
   did: string
@@ -47,7 +49,11 @@ export function createOutbox (ctx: Ctx, onAck: (item: OutboxItem, ackJwt: string
   let running = false
   let again = false
   let stopped = false
+  /** one lane per (peer, agreement): order within it, parallel across them */
+  const lane = (i: OutboxItem): string => `${i.did} ${i.thread}`
   const busy = new Set<string>()
+  /** peers that failed lately, until when: their other lanes wait too */
+  const down = new Map<string, number>()
   const controller = new AbortController()
 
   const deliver = async (item: OutboxItem): Promise<void> => {
@@ -62,6 +68,7 @@ export function createOutbox (ctx: Ctx, onAck: (item: OutboxItem, ackJwt: string
       const attempts = item.attempts + 1
       const backoff = Math.min(maxRetry, minRetry * 2 ** Math.min(attempts - 1, 20)) * (0.75 + Math.random() * 0.5)
       const next = { ...item, attempts, nextAt: Date.now() + backoff, lastError: (err as Error).message.slice(0, 300) }
+      down.set(item.did, next.nextAt)
       await ctx.store.batch([{ type: 'put', sublevel: ctx.store.outbox, key: key(item.did, item.n), value: next }], { sync: false }).catch(() => {})
       throw err
     }
@@ -75,19 +82,20 @@ export function createOutbox (ctx: Ctx, onAck: (item: OutboxItem, ackJwt: string
         again = false
         const items = await outbox.pending()
         const heads = new Map<string, OutboxItem>()
-        for (const it of items) if (!heads.has(it.did)) heads.set(it.did, it)
+        for (const it of items) if (!heads.has(lane(it))) heads.set(lane(it), it)
         await Promise.all([...heads.values()].map(async head => {
-          if (busy.has(head.did) || head.nextAt > Date.now() || stopped) return
-          busy.add(head.did)
+          if (busy.has(lane(head)) || head.nextAt > Date.now() || (down.get(head.did) ?? 0) > Date.now() || stopped) return
+          busy.add(lane(head))
           try {
-            // drain this peer's queue in order while deliveries succeed
+            // drain this agreement's queue in order while deliveries succeed
             let item: OutboxItem | undefined = head
             while (item !== undefined && !stopped) {
               await deliver(item)
+              down.delete(head.did)
               again = true
-              item = (await outbox.pending(head.did))[0]
+              item = (await outbox.pending(head.did)).find(i => i.thread === head.thread)
             }
-          } catch { /* backed off; the timer brings it back */ } finally { busy.delete(head.did) }
+          } catch { /* backed off; the timer brings it back */ } finally { busy.delete(lane(head)) }
         }))
       } while (again && !stopped)
     } finally {
@@ -139,6 +147,7 @@ export function createOutbox (ctx: Ctx, onAck: (item: OutboxItem, ackJwt: string
       if (stopped) return
       if (did === undefined) { void run(); return }
       // that peer is back: forget its backoff
+      down.delete(did)
       void outbox.pending(did).then(async items => {
         const ops = items.filter(i => i.nextAt > Date.now()).map(i => ({ type: 'put' as const, sublevel: ctx.store.outbox, key: key(i.did, i.n), value: { ...i, nextAt: 0 } }))
         if (ops.length > 0) await ctx.store.batch(ops, { sync: false })
