@@ -19,7 +19,7 @@ export async function onAck (ctx: Ctx, outbox: Outbox, item: OutboxItem, ackJwt:
   if (ack.payload.iss !== item.did || body.ackOf !== item.messageId) {
     throw new HearthError('INVALID_MESSAGE', 'the Ack is not for this message', { details: { wire: 'BAD_ACK' } })
   }
-  await ctx.exclusive(async () => {
+  await ctx.exclusive(item.thread, async () => {
     const sent = await ctx.store.get<StoredMessage>(ctx.store.messages, item.messageId)
     const rec = await loadAgreement(ctx, item.thread)
     if (sent === undefined || rec === undefined) {

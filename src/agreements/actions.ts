@@ -49,7 +49,7 @@ export function makeTerms (ctx: Ctx, choice: TermChoice & { share: string[], pur
 
 /** Local decisions go through the same state machine, projected over what is still unacknowledged. */
 async function act (ctx: Ctx, outbox: Outbox, id: string, kind: Kind, body: (rec: AgreementRecord) => unknown): Promise<AgreementRecord> {
-  return await ctx.exclusive(async () => {
+  return await ctx.exclusive(id, async () => {
     const rec = await loadAgreement(ctx, id)
     if (rec === undefined) throw new HearthError('NOT_FOUND', `no agreement ${id}`)
     const b = body(rec)
@@ -70,8 +70,8 @@ export function createActions (ctx: Ctx, outbox: Outbox) {
       publicKeyFromDidKey(o.to)
       if (o.to === ctx.did) throw new HearthError('INVALID_ARGUMENT', 'to: that is your own DID')
       const terms = makeTerms(ctx, { termId: o.termId, share: o.share, purposes: o.purposes, validForMs: o.validForMs })
-      return await ctx.exclusive(async () => {
-        const agreementId = newRandomId()
+      const agreementId = newRandomId()
+      return await ctx.exclusive(agreementId, async () => {
         const body = { agreementId, terms, ...(o.acceptable !== undefined && o.acceptable.length > 0 ? { acceptable: o.acceptable } : {}) }
         const { jwt, id, seq } = signNext(ctx, { id: agreementId, seq: 0, lastId: null }, 'vrm.AgreementProposal', o.to, body)
         const at = ctx.now()
@@ -117,7 +117,7 @@ export function createActions (ctx: Ctx, outbox: Outbox) {
         const v = changes[k]
         if (v !== null && (typeof v !== 'string' || v.length > 1000)) throw new HearthError('INVALID_ARGUMENT', `${k}: a text of at most 1000 characters, or null to remove it`)
       }
-      return await ctx.exclusive(async () => {
+      return await ctx.exclusive('*', async () => {
         const old = await ctx.store.get<Profile>(ctx.store.profile, 'current') ?? { version: 0, fields: {} }
         const fields: Record<string, string> = { ...old.fields }
         for (const [k, v] of Object.entries(changes)) { if (v === null) delete fields[k]; else fields[k] = v }

@@ -1,3 +1,4 @@
+import type { RateLimiter } from '@libp2p/utils'
 import type { Ed25519Key } from '../identity/index.ts'
 import type { Store, BatchOp } from '../store/index.ts'
 import type { Contacts } from '../network/contacts.ts'
@@ -19,6 +20,8 @@ export interface AgreementPolicy {
   accepts: string[]
   /** undecided proposals one counterparty may have waiting here */
   maxPendingPerPeer: number
+  /** new proposals accepted per second from one peer (twice that in a burst) */
+  maxProposalsPerSecond: number
 }
 
 export interface AgreementsComponents {
@@ -36,17 +39,62 @@ export interface Ctx extends AgreementsComponents {
   did: string
   policy: AgreementPolicy
   now: () => number
-  /** serialises every read-modify-write of agreement state (one node, one writer) */
-  exclusive: <T>(fn: () => Promise<T>) => Promise<T>
+  /**
+   * Serialises read-modify-writes per key (an agreement id, 'peer:<did>'); '*' waits for every
+   * key and holds them all. Different agreements proceed side by side, and their synced
+   * writes share an fsync (the ledger's group commit).
+   */
+  exclusive: <T>(keys: string | string[], fn: () => Promise<T>) => Promise<T>
+  /** in-memory indexes of the agreement records, kept by putAgreement */
+  index: AgreementIndex
+  proposalLimiter: RateLimiter
   kick: () => void
 }
 
-export function createExclusive (): <T>(fn: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve()
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = tail.then(fn, fn)
-    tail = run.catch(() => {})
+export function createExclusive (): Ctx['exclusive'] {
+  const tails = new Map<string, Promise<unknown>>()
+  let all: Promise<unknown> = Promise.resolve()
+  return async <T>(keys: string | string[], fn: () => Promise<T>): Promise<T> => {
+    const list = Array.isArray(keys) ? keys : [keys]
+    const before = list.includes('*') ? [all, ...tails.values()] : [all, ...list.map(k => tails.get(k) ?? Promise.resolve())]
+    const run = Promise.all(before.map(async p => await p.catch(() => {}))).then(fn)
+    const done = run.catch(() => {})
+    if (list.includes('*')) { all = done; tails.clear() } else {
+      for (const k of list) {
+        tails.set(k, done)
+        // forget a key once nothing waits on it, so the map stays as small as the work in flight
+        void done.then(() => { if (tails.get(k) === done) tails.delete(k) })
+      }
+    }
     return await run
+  }
+}
+
+/**
+ * What would otherwise need a scan of every agreement on each message: undecided proposals per
+ * peer (flood limit) and the agreements that can still expire (sweeper). Rebuilt at start.
+ */
+export interface AgreementIndex {
+  track (rec: AgreementRecord): void
+  pendingFrom (did: string): number
+  /** ids of non-final agreements whose validUntil has passed */
+  due (now: number): string[]
+}
+
+export function createIndex (): AgreementIndex {
+  const pending = new Map<string, Set<string>>()
+  const expiring = new Map<string, number>()
+  return {
+    track (rec) {
+      const waiting = rec.state === 'proposed' && rec.awaiting === 'us'
+      const set = pending.get(rec.counterparty) ?? new Set<string>()
+      if (waiting) set.add(rec.id); else set.delete(rec.id)
+      if (set.size > 0) pending.set(rec.counterparty, set); else pending.delete(rec.counterparty)
+      if (['rejected', 'terminated', 'expired'].includes(rec.state)) expiring.delete(rec.id)
+      else expiring.set(rec.id, Date.parse(rec.terms.validUntil))
+    },
+    pendingFrom: did => pending.get(did)?.size ?? 0,
+    due: now => [...expiring].filter(([, until]) => until <= now).map(([id]) => id)
   }
 }
 
@@ -54,8 +102,10 @@ export async function loadAgreement (ctx: Ctx, id: string): Promise<AgreementRec
   return await ctx.store.get<AgreementRecord>(ctx.store.agreements, id)
 }
 
-export const putAgreement = (ctx: Ctx, rec: AgreementRecord): BatchOp =>
-  ({ type: 'put', sublevel: ctx.store.agreements, key: rec.id, value: rec })
+export function putAgreement (ctx: Ctx, rec: AgreementRecord): BatchOp {
+  ctx.index.track(rec)
+  return { type: 'put', sublevel: ctx.store.agreements, key: rec.id, value: rec }
+}
 
 export const putMessage = (ctx: Ctx, m: StoredMessage): BatchOp =>
   ({ type: 'put', sublevel: ctx.store.messages, key: m.id, value: m })

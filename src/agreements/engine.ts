@@ -1,7 +1,8 @@
 import { peerIdFromString } from '@libp2p/peer-id'
+import { RateLimiter } from '@libp2p/utils'
 import { HearthError } from '../errors.ts'
 import { signMessage, verifyMessage } from '../messages/index.ts'
-import { createExclusive, putAgreement } from './context.ts'
+import { createExclusive, createIndex, putAgreement } from './context.ts'
 import type { AgreementPolicy, AgreementsComponents, Ctx } from './context.ts'
 import type { AgreementRecord, HeldData, Profile, StoredMessage } from './model.ts'
 import { createOutbox } from './outbox.ts'
@@ -56,24 +57,30 @@ export function createAgreements (components: AgreementsComponents, init: Agreem
   const policy: AgreementPolicy = {
     autoAccept,
     accepts: [...new Set([...(init.policy?.accepts ?? []), ...autoAccept])],
-    maxPendingPerPeer: init.policy?.maxPendingPerPeer ?? 32
+    maxPendingPerPeer: init.policy?.maxPendingPerPeer ?? 32,
+    maxProposalsPerSecond: init.policy?.maxProposalsPerSecond ?? 20
   }
-  const ctx: Ctx = { ...components, did: components.identity.did, policy, now: init.now ?? Date.now, exclusive: createExclusive(), kick: () => { outbox.kick() } }
+  const ctx: Ctx = { ...components, did: components.identity.did, policy, now: init.now ?? Date.now, exclusive: createExclusive(), index: createIndex(), proposalLimiter: new RateLimiter({ points: policy.maxProposalsPerSecond * 2, duration: 2 }), kick: () => { outbox.kick() } }
   const outbox = createOutbox(ctx, async (item: OutboxItem, ack: string) => { await onAck(ctx, outbox, item, ack) }, init)
   const actions = createActions(ctx, outbox)
   let sweeper: NodeJS.Timeout | undefined
 
-  const sweep = async (): Promise<number> => await ctx.exclusive(async () => {
+  const sweep = async (): Promise<number> => {
     const now = ctx.now()
-    const due = (await ctx.store.values<AgreementRecord>(ctx.store.agreements)).filter(r => isExpired(r, now))
-    for (const rec of due) {
+    let count = 0
+    for (const id of ctx.index.due(now)) {
+      count += await ctx.exclusive(id, async () => {
+        const rec = await ctx.store.get<AgreementRecord>(ctx.store.agreements, id)
+        if (rec === undefined || !isExpired(rec, now)) return 0
       // each node enforces expiry on its own store: data held under it goes with it
-      const erase = rec.role === 'responder' ? await erasureOps(ctx, rec) : []
-      await ctx.ledger.write([...erase, putAgreement(ctx, { ...rec, state: 'expired', awaiting: 'none', updatedAt: now })])
-      ctx.emit('agreement:state', { agreementId: rec.id, state: 'expired', awaiting: 'none' })
+        const erase = rec.role === 'responder' ? await erasureOps(ctx, rec) : []
+        await ctx.ledger.write([...erase, putAgreement(ctx, { ...rec, state: 'expired', awaiting: 'none', updatedAt: now })])
+        ctx.emit('agreement:state', { agreementId: rec.id, state: 'expired', awaiting: 'none' })
+        return 1
+      })
     }
-    return due.length
-  })
+    return count
+  }
 
   const agreements: Agreements = {
     async start () {
@@ -81,6 +88,7 @@ export function createAgreements (components: AgreementsComponents, init: Agreem
       await serve(ctx.libp2p, TERMS_PROTOCOL, async () => utf8(signMessage(ctx.identity, {
         kind: 'vrm.TermsAdvert', aud: ctx.did, thread: TERMS_THREAD, prev: null, seq: 1, body: agreements.advertisedTerms(), ttlSeconds: 3600, now: ctx.now()
       }).jwt), () => undefined)
+      for (const rec of await ctx.store.values<AgreementRecord>(ctx.store.agreements)) ctx.index.track(rec)
       await outbox.start()
       await sweep()
       sweeper = setInterval(() => { void sweep().catch(() => {}) }, EXPIRY_SWEEP_MS)
@@ -91,7 +99,7 @@ export function createAgreements (components: AgreementsComponents, init: Agreem
       await outbox.stop()
       await ctx.libp2p.unhandle(AGREEMENT_PROTOCOL).catch(() => {})
       await ctx.libp2p.unhandle(TERMS_PROTOCOL).catch(() => {})
-      await ctx.exclusive(async () => {})
+      await ctx.exclusive('*', async () => {})
     },
     propose: actions.propose,
     accept: actions.accept,

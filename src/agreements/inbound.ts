@@ -43,6 +43,8 @@ export async function receive (ctx: Ctx, outbox: Outbox, frame: Uint8Array, conn
     const to = await didOfConnection(ctx, connection).catch(() => undefined)
     return utf8(signAck(ctx, thread ?? NO_THREAD, to ?? ctx.did, id === 'unknown' ? NO_MESSAGE : id, 'rejected', { code, reason }).jwt)
   }
+  // new proposals are the unsolicited kind: their own per-peer rate (cheap: header only)
+  if (typOf(jwt) === 'vrm.AgreementProposal') ctx.proposalLimiter.consume(connection.remotePeer.toString())
   let verified
   try {
     verified = verifyMessage(jwt, { kinds: INBOUND_KINDS, audience: ctx.did, now: ctx.now(), maxLifetimeSeconds: MESSAGE_TTL_S })
@@ -53,9 +55,16 @@ export async function receive (ctx: Ctx, outbox: Outbox, frame: Uint8Array, conn
     if (payload.iss !== peerDid) {
       throw new HearthError('INVALID_MESSAGE', `signed by ${payload.iss}, but the connection is from ${peerDid ?? 'an unknown DID'}`, { details: { wire: 'ISSUER_MISMATCH' } })
     }
-    const ack = await ctx.exclusive(async () => await apply(ctx, outbox, verified))
+    // a proposal also takes its sender's key: the flood limit counts that sender's proposals
+    const keys = verified.header.typ === 'vrm.AgreementProposal' ? [payload.thread, `peer:${payload.iss}`] : payload.thread
+    const ack = await ctx.exclusive(keys, async () => await apply(ctx, outbox, verified))
     return utf8(ack)
-  } catch (err) { return await refuse(err, payload.thread) }
+  } catch (err) {
+    // a definite no gets a signed refusal; anything transient (the peer's record could not be
+    // read, a disk error) gets no answer, so the sender's outbox tries again later
+    if (isHearthError(err) && ['INVALID_MESSAGE', 'INVALID_STATE', 'RATE_LIMITED'].includes(err.code)) return await refuse(err, payload.thread)
+    throw err
+  }
 }
 
 async function apply (ctx: Ctx, outbox: Outbox, verified: VerifiedMessage): Promise<string> {
@@ -117,20 +126,36 @@ function decideProposal (ctx: Ctx, outbox: Outbox, rec: AgreementRecord): Reacti
   return undefined
 }
 
+function typOf (jwt: string): unknown {
+  try { return JSON.parse(Buffer.from(jwt.slice(0, Math.min(jwt.indexOf('.'), 512)), 'base64url').toString()).typ } catch { return undefined }
+}
+
 /** A flood of proposals from one peer must not grow our store without bound. */
 async function checkPendingLimit (ctx: Ctx, did: string): Promise<void> {
-  const all = await ctx.store.values<AgreementRecord>(ctx.store.agreements)
-  const waiting = all.filter(a => a.counterparty === did && a.state === 'proposed' && a.awaiting === 'us').length
+  const waiting = ctx.index.pendingFrom(did)
   if (waiting >= ctx.policy.maxPendingPerPeer) {
     throw new HearthError('RATE_LIMITED', `${waiting} proposals from this peer already wait for a decision`, { details: { wire: 'TOO_MANY_PENDING' } })
   }
 }
 
 /** The DID the connection's peer speaks for: known, or proven now by its signed record. */
+const proving = new Map<string, Promise<string | undefined>>()
+
 export async function didOfConnection (ctx: Ctx, connection: Connection): Promise<string | undefined> {
   const peer = connection.remotePeer.toString()
   const known = ctx.contacts.didOf(peer)
   if (known !== undefined) return known
+  // many messages from a new peer at once: ask for its record once
+  let p = proving.get(peer)
+  if (p === undefined) {
+    p = proveDid(ctx, connection).finally(() => { proving.delete(peer) })
+    proving.set(peer, p)
+  }
+  return await p
+}
+
+async function proveDid (ctx: Ctx, connection: Connection): Promise<string | undefined> {
+  const peer = connection.remotePeer.toString()
   const { record, bytes } = await fetchRecord(connection)
   ctx.contacts.learn(peer, record.did)
   await ctx.contacts.upsert({ did: record.did, peerIds: record.devices.map(d => d.peerId), addresses: record.devices.flatMap(d => d.addrs), seq: record.seq, lastSeen: Date.now(), source: 'peer', record: Buffer.from(bytes).toString('base64') })

@@ -1,4 +1,5 @@
 import { peerIdFromString } from '@libp2p/peer-id'
+import type { Connection } from '@libp2p/interface'
 import type { BatchOp } from '../store/index.ts'
 import type { Ctx } from './context.ts'
 import { AGREEMENT_PROTOCOL, request, utf8, fromUtf8 } from './protocol.ts'
@@ -58,9 +59,7 @@ export function createOutbox (ctx: Ctx, onAck: (item: OutboxItem, ackJwt: string
 
   const deliver = async (item: OutboxItem): Promise<void> => {
     try {
-      const result = await ctx.connect(item.did, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(15_000)]) })
-      const conn = ctx.libp2p.getConnections(peerIdFromString(result.peerId)).find(c => c.status === 'open')
-      if (conn === undefined) throw new Error('connection closed')
+      const conn = await connectionTo(item.did)
       const answer = await request(conn, AGREEMENT_PROTOCOL, utf8(item.jwt), { signal: controller.signal })
       await onAck(item, fromUtf8(answer))
     } catch (err) {
@@ -72,6 +71,19 @@ export function createOutbox (ctx: Ctx, onAck: (item: OutboxItem, ackJwt: string
       await ctx.store.batch([{ type: 'put', sublevel: ctx.store.outbox, key: key(item.did, item.n), value: next }], { sync: false }).catch(() => {})
       throw err
     }
+  }
+
+  /**
+   * An open connection to a device that has already proved (signed record) that it speaks for
+   * this DID, or a fresh connect-by-DID, which proves it.
+   */
+  const connectionTo = async (did: string): Promise<Connection> => {
+    const known = ctx.libp2p.getConnections().find(c => c.status === 'open' && ctx.contacts.didOf(c.remotePeer.toString()) === did)
+    if (known !== undefined) return known
+    const result = await ctx.connect(did, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(15_000)]) })
+    const conn = ctx.libp2p.getConnections(peerIdFromString(result.peerId)).find(c => c.status === 'open')
+    if (conn === undefined) throw new Error('connection closed')
+    return conn
   }
 
   const run = async (): Promise<void> => {

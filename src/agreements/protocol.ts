@@ -15,9 +15,14 @@ export const TERMS_PROTOCOL = '/vrm/terms/1.0.0'
 /** protocols/agreement/README.md, limits */
 export const MAX_FRAME_BYTES = AGREEMENT_MAX_FRAME_BYTES
 export const READ_TIMEOUT_MS = FRAME_TIMEOUT_MS
-export const MAX_INBOUND_STREAMS = 8
-/** per peer: a burst of 40 messages, then 20 per second */
-export const RATE_POINTS = 40
+/** enough for 16 agreements in flight each way, small enough to bound a connection's buffers */
+export const MAX_INBOUND_STREAMS = 64
+/**
+ * Every frame from one peer: 5,000 per 2 s. Messages inside existing agreements are bounded by
+ * the state machine; the unsolicited kind, new proposals, has its own, much lower limit
+ * (agreements.maxProposalsPerSecond) and a cap on undecided ones (maxPendingPerPeer).
+ */
+export const RATE_POINTS = 5_000
 export const RATE_DURATION_S = 2
 
 export type Answer = (frame: Uint8Array, connection: Connection) => Promise<Uint8Array>
@@ -34,6 +39,7 @@ export async function serve (node: HearthLibp2p, protocol: string, answer: Answe
         limiter.consume(connection.remotePeer.toString())
         reply = await answer(frame, connection)
       } catch (err) {
+        // over a limit: no answer at all, the stream just closes (cheap for us, clear to them)
         if ((err as Error).name !== 'RateLimitError') throw err
         reply = onLimited(connection)
       }

@@ -110,6 +110,45 @@ export async function createLedger (init: LedgerInit): Promise<Ledger> {
     return head
   }
 
+  /**
+   * Group commit: writes that arrive while one is on its way to disk go together in the next
+   * synced batch, one fsync for all of them, each still atomic (all of its ops or none).
+   */
+  interface Queued { rest: BatchOp[], puts: BatchOp[], resolve: (e: LedgerEntry[]) => void, reject: (err: unknown) => void }
+  const queue: Queued[] = []
+  const flush = async (): Promise<void> => {
+    const group = queue.splice(0)
+    if (group.length === 0) return
+    let start: LedgerHead
+    try { start = await checkedHead() } catch (err) { for (const g of group) g.reject(err); return }
+    if (start.index + group.reduce((n, g) => n + g.puts.length, 0) > MAX_INDEX) {
+      for (const g of group) g.reject(new HearthError('INTERNAL', 'the ledger is full'))
+      return
+    }
+    // chain onto the disk head: equal to the provisional values unless an earlier prepared
+    // batch failed or was dropped
+    let head = start
+    const entries = group.map(g => g.puts.map(op => {
+      const e = op.value as LedgerEntry
+      e.index = head.index + 1
+      e.prevHash = head.hash
+      e.hash = entryHash(e)
+      op.key = entryKey(e.index)
+      head = { index: e.index, hash: e.hash }
+      return e
+    }))
+    try {
+      await batch([...group.flatMap(g => [...g.rest, ...g.puts]), { type: 'put', sublevel, key: HEAD_KEY, value: head }], { sync: true })
+    } catch (err) {
+      base = tip = start
+      for (const g of group) g.reject(err)
+      return
+    }
+    for (const list of entries) for (const e of list) written.add(e)
+    base = tip = head
+    group.forEach((g, i) => { g.resolve(entries[i]!) })
+  }
+
   /** believed on disk (moved by write and commit), and that plus what was prepared since */
   let base = await diskHead()
   let tip = base
@@ -132,50 +171,25 @@ export async function createLedger (init: LedgerInit): Promise<Ledger> {
     },
 
     async write (ops) {
-      return await serial(async () => {
-        const rest: BatchOp[] = []
-        const puts: BatchOp[] = []
-        const seen = new Set<object>()
-        for (const op of ops) {
-          if (op.sublevel !== sublevel) { rest.push(op); continue }
-          if (op.type !== 'put') throw invalidArgument('ops', 'the ledger is append-only: nothing may be deleted from it')
-          if (op.key === HEAD_KEY) continue // replaced by the final head below
-          const e = op.value
-          if (e !== null && typeof e === 'object' && redactions.has(e)) { rest.push(op); continue }
-          if (e === null || typeof e !== 'object' || !ours.has(e)) throw invalidArgument('ops', 'only entries made by prepareAppend may be written to the ledger')
-          if (written.has(e)) throw invalidArgument('ops', `the entry for message ${(e as LedgerEntry).messageId} was already written`)
-          if (seen.has(e)) throw invalidArgument('ops', `the entry for message ${(e as LedgerEntry).messageId} appears twice`)
-          seen.add(e)
-          puts.push(op)
-        }
-        if (puts.length === 0) {
-          await batch(rest, { sync: true })
-          return []
-        }
-        const start = await checkedHead()
-        if (start.index + puts.length > MAX_INDEX) throw new HearthError('INTERNAL', 'the ledger is full')
-        // chain onto the disk head: equal to the provisional values unless an earlier
-        // prepared batch failed or was dropped
-        let head = start
-        const entries: LedgerEntry[] = []
-        for (const op of puts) {
-          const e = op.value as LedgerEntry
-          e.index = head.index + 1
-          e.prevHash = head.hash
-          e.hash = entryHash(e)
-          op.key = entryKey(e.index)
-          head = { index: e.index, hash: e.hash }
-          entries.push(e)
-        }
-        try {
-          await batch([...rest, ...puts, { type: 'put', sublevel, key: HEAD_KEY, value: head }], { sync: true })
-        } catch (err) {
-          base = tip = start
-          throw err
-        }
-        for (const e of entries) written.add(e)
-        base = tip = head
-        return entries
+      // check this caller's ops now; the write itself may share an fsync with others (flush)
+      const rest: BatchOp[] = []
+      const puts: BatchOp[] = []
+      const seen = new Set<object>()
+      for (const op of ops) {
+        if (op.sublevel !== sublevel) { rest.push(op); continue }
+        if (op.type !== 'put') throw invalidArgument('ops', 'the ledger is append-only: nothing may be deleted from it')
+        if (op.key === HEAD_KEY) continue // replaced by the final head below
+        const e = op.value
+        if (e !== null && typeof e === 'object' && redactions.has(e)) { rest.push(op); continue }
+        if (e === null || typeof e !== 'object' || !ours.has(e)) throw invalidArgument('ops', 'only entries made by prepareAppend may be written to the ledger')
+        if (written.has(e)) throw invalidArgument('ops', `the entry for message ${(e as LedgerEntry).messageId} was already written`)
+        if (seen.has(e)) throw invalidArgument('ops', `the entry for message ${(e as LedgerEntry).messageId} appears twice`)
+        seen.add(e)
+        puts.push(op)
+      }
+      return await new Promise<LedgerEntry[]>((resolve, reject) => {
+        queue.push({ rest, puts, resolve, reject })
+        void serial(flush)
       })
     },
 

@@ -12,7 +12,7 @@ import type { HearthLibp2p } from './libp2p.ts'
  */
 export const RECORD_PROTOCOL = '/vrm/record/1.0.0'
 export const RECORD_TIMEOUT_MS = 5_000
-const MAX_INBOUND_STREAMS = 4
+const MAX_INBOUND_STREAMS = 16
 
 export async function serveRecord (node: HearthLibp2p, current: () => Uint8Array | undefined): Promise<void> {
   await node.handle(RECORD_PROTOCOL, async (stream: Stream) => {

@@ -45,6 +45,8 @@ export interface AgreementsConfig {
   accepts: string[]
   /** undecided proposals one peer may have waiting here */
   maxPendingPerPeer: number
+  /** new proposals accepted per second from one peer (twice that in a burst); more get no answer */
+  maxProposalsPerSecond: number
 }
 
 export interface HearthConfig {
@@ -72,7 +74,7 @@ export function defaultConfig (): HearthConfig {
       upnp: true
     },
     api: { port: DEFAULT_API_PORT },
-    agreements: { autoAccept: [], accepts: [], maxPendingPerPeer: 32 }
+    agreements: { autoAccept: [], accepts: [], maxPendingPerPeer: 32, maxProposalsPerSecond: 20 }
   }
 }
 
@@ -129,7 +131,8 @@ export function parseConfig (raw: unknown): HearthConfig {
     agreements: {
       autoAccept: termIds(agr.autoAccept ?? d.agreements.autoAccept, 'agreements.autoAccept'),
       accepts: termIds(agr.accepts ?? d.agreements.accepts, 'agreements.accepts'),
-      maxPendingPerPeer: int(agr.maxPendingPerPeer ?? d.agreements.maxPendingPerPeer, 'agreements.maxPendingPerPeer', 1, 10_000)
+      maxPendingPerPeer: int(agr.maxPendingPerPeer ?? d.agreements.maxPendingPerPeer, 'agreements.maxPendingPerPeer', 1, 10_000),
+      maxProposalsPerSecond: int(agr.maxProposalsPerSecond ?? d.agreements.maxProposalsPerSecond, 'agreements.maxProposalsPerSecond', 1, 100_000)
     }
   }
 }
