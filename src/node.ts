@@ -88,6 +88,7 @@ export async function createHearthNode (init: HearthNodeInit): Promise<HearthNod
     config,
     shutdownRequested,
     async start () {
+      await agreements.listen()
       await network.start()
       await agreements.start()
       startedAt = Date.now()

@@ -19,6 +19,10 @@ export async function onAck (ctx: Ctx, outbox: Outbox, item: OutboxItem, ackJwt:
   if (ack.payload.iss !== item.did || body.ackOf !== item.messageId) {
     throw new HearthError('INVALID_MESSAGE', 'the Ack is not for this message', { details: { wire: 'BAD_ACK' } })
   }
+  if (body.status === 'rejected' && body.error?.code === 'NOT_YET') {
+    // the peer first waits for the Ack of its own earlier message: keep ours queued, retry with backoff
+    throw new HearthError('UNREACHABLE', `not yet: ${body.error.reason ?? 'the peer waits for an earlier message'}`)
+  }
   await ctx.exclusive(item.thread, async () => {
     const sent = await ctx.store.get<StoredMessage>(ctx.store.messages, item.messageId)
     const rec = await loadAgreement(ctx, item.thread)

@@ -126,6 +126,8 @@ export function createActions (ctx: Ctx, outbox: Outbox) {
         const pushes: Array<{ agreementId: string, counterparty: string, fields: string[] }> = []
         for (const rec of await ctx.store.values<AgreementRecord>(ctx.store.agreements)) {
           if (rec.state !== 'active' || rec.role !== 'proposer') continue
+          // her termination is out (the state moves only on its Ack): no more data under it
+          if (rec.pending.some(p => p.kind === 'vrm.AgreementTermination')) continue
           const delta: Record<string, string | null> = {}
           for (const k of Object.keys(changes)) if ((rec.terms.share as string[]).includes(k)) delta[k] = changes[k] ?? null
           if (Object.keys(delta).length === 0) continue

@@ -30,6 +30,8 @@ export interface AgreementView extends AgreementRecord {
 }
 
 export interface Agreements {
+  /** register the protocol handlers; before the network starts, so no peer finds them missing */
+  listen (): Promise<void>
   start (): Promise<void>
   stop (): Promise<void>
   propose (o: ProposeOptions): Promise<AgreementRecord>
@@ -83,11 +85,13 @@ export function createAgreements (components: AgreementsComponents, init: Agreem
   }
 
   const agreements: Agreements = {
-    async start () {
+    async listen () {
       await serve(ctx.libp2p, AGREEMENT_PROTOCOL, async (frame, conn) => await receive(ctx, outbox, frame, conn), () => undefined)
       await serve(ctx.libp2p, TERMS_PROTOCOL, async () => utf8(signMessage(ctx.identity, {
         kind: 'vrm.TermsAdvert', aud: ctx.did, thread: TERMS_THREAD, prev: null, seq: 1, body: agreements.advertisedTerms(), ttlSeconds: 3600, now: ctx.now()
       }).jwt), () => undefined)
+    },
+    async start () {
       for (const rec of await ctx.store.values<AgreementRecord>(ctx.store.agreements)) ctx.index.track(rec)
       await outbox.start()
       await sweep()

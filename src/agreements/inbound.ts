@@ -84,7 +84,17 @@ async function apply (ctx: Ctx, outbox: Outbox, verified: VerifiedMessage): Prom
   if (before !== undefined && before.counterparty !== payload.iss) throw new HearthError('INVALID_MESSAGE', 'that agreement is with someone else', { details: { wire: 'ISSUER_MISMATCH' } })
   if (kind === 'vrm.AgreementProposal' && before === undefined) await checkPendingLimit(ctx, payload.iss)
   const at = ctx.now()
-  const rec = applyMessage(before, { kind, id, body, from: 'them', at }, { self: ctx.did, counterparty: payload.iss })
+  let rec: AgreementRecord
+  try {
+    rec = applyMessage(before, { kind, id, body, from: 'them', at }, { self: ctx.did, counterparty: payload.iss })
+  } catch (err) {
+    // Our own message in this thread is not acknowledged yet: the peer may have processed it and
+    // its Ack been lost, and this is its answer, ahead of our re-delivery. Not a refusal: 'later'.
+    if (before !== undefined && before.pending.length > 0 && isHearthError(err) && err.code === 'INVALID_STATE') {
+      throw new HearthError('INVALID_STATE', err.message, { details: { wire: 'NOT_YET' } })
+    }
+    throw err
+  }
   const ack = signAck(ctx, payload.thread, payload.iss, id, 'processed')
   const received: StoredMessage & { jwt: string } = { id, jwt, thread: payload.thread, kind, direction: 'received', at, ackId: ack.id }
   const ackMsg: StoredMessage & { jwt: string } = { id: ack.id, jwt: ack.jwt, thread: payload.thread, kind: 'vrm.Ack', direction: 'sent', at }
