@@ -63,7 +63,8 @@ export interface StatusView {
   listen: string[]
   connections: number
   dht: { mode: 'client' | 'server', routingTableSize: number }
-  record: { seq: number, publishedAt?: number, expiresAt?: number, lastError?: string }
+  /** our DID record: `addresses` are the ones it lists for this device (relay addresses included) */
+  record: { seq: number, publishedAt?: number, expiresAt?: number, lastError?: string, addresses?: string[] }
   contacts: number
   /** 'public': others can dial one of publicAddresses; 'relayed': only through relays; 'private': neither */
   reachability?: 'public' | 'relayed' | 'private'

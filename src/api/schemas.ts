@@ -45,7 +45,7 @@ export const statusSchema = object({
   listen: strings,
   connections: int,
   dht: object({ mode: { type: 'string', enum: ['client', 'server'] }, routingTableSize: int }, ['mode', 'routingTableSize']),
-  record: object({ seq: int, publishedAt: int, expiresAt: int, lastError: str }, ['seq']),
+  record: object({ seq: int, publishedAt: int, expiresAt: int, lastError: str, addresses: strings }, ['seq']),
   contacts: int,
   reachability: { type: 'string', enum: ['public', 'relayed', 'private'] },
   publicAddresses: {

@@ -179,20 +179,25 @@ function dialErrorMessage (err: unknown): string {
 }
 
 const SCAN_LIMIT = 32
-const SCAN_TIMEOUT_MS = 2_000
+const SCAN_TIMEOUT_MS = 5_000
 
+/** Ask connected peers whose DID we do not know yet; done as soon as one of them is `did`. */
 async function scanConnected (deps: ConnectDeps, did: string, signal: AbortSignal): Promise<Connection | undefined> {
   const unknown = deps.node.getConnections()
     .filter(c => c.status === 'open' && deps.contacts.didOf(c.remotePeer.toString()) === undefined)
     .slice(0, SCAN_LIMIT)
-  const found = await Promise.all(unknown.map(async c => {
-    try {
-      const { record } = await fetchRecord(c, { signal: anySignal(signal, AbortSignal.timeout(SCAN_TIMEOUT_MS)) })
-      deps.contacts.learn(c.remotePeer.toString(), record.did)
-      return record.did === did ? c : undefined
-    } catch { return undefined }
-  }))
-  return found.find(c => c !== undefined)
+  if (unknown.length === 0) return undefined
+  return await new Promise<Connection | undefined>(resolve => {
+    let left = unknown.length
+    for (const c of unknown) {
+      fetchRecord(c, { signal: anySignal(signal, AbortSignal.timeout(SCAN_TIMEOUT_MS)) })
+        .then(({ record }) => {
+          deps.contacts.learn(c.remotePeer.toString(), record.did)
+          if (record.did === did) resolve(c)
+        }, () => {})
+        .finally(() => { if (--left === 0) resolve(undefined) })
+    }
+  })
 }
 
 async function dial (node: HearthLibp2p, peer: string, addrs: string[], signal: AbortSignal, dialed: Set<string>): Promise<Connection> {

@@ -31,6 +31,11 @@ export const DHT_PROTOCOL = '/vrm/kad/1.0.0'
 /** Our own mDNS service tag, so IPFS nodes on the LAN are ignored. */
 export const MDNS_SERVICE_TAG = '_hearth-vrm._udp.local'
 
+/** The shortest time libp2p's connection monitor waits for a ping answer before it aborts a connection (libp2p: 5 s). */
+export const CONNECTION_PING_MIN_TIMEOUT_MS = 20_000
+/** concurrent /ipfs/ping/1.0.0 streams per connection, each way (libp2p: 2 in, 1 out) */
+const PING_STREAMS = 8
+
 export type HearthLibp2p = Libp2p<{ identify: Identify, ping: Ping, dht: KadDHT, relay?: CircuitRelayService }>
 
 export interface Libp2pInit {
@@ -46,13 +51,18 @@ export interface Libp2pInit {
 }
 
 /**
- * UPnP only makes sense on TCP over a LAN address: not on loopback-only test networks nor on
- * in-process memory networks (where it would search the real LAN for a router).
+ * UPnP only makes sense for TCP on a LAN address and a fixed port: not on loopback-only or
+ * in-process memory networks, and not for a port the system picks at each start (/tcp/0),
+ * whose mapping would be stale on the router after a restart (and test networks listen there:
+ * they must never ask a real router on the LAN for a mapping).
  */
 export function wantsUpnp (network: NetworkConfig, transport: 'tcp' | 'memory'): boolean {
   if (!network.upnp || transport !== 'tcp') return false
   return network.listen.some(a => {
-    try { return a.startsWith('/ip4/') && !isLoopback(multiaddr(a)) } catch { return false }
+    try {
+      const ma = multiaddr(a)
+      return a.startsWith('/ip4/') && !isLoopback(ma) && !/\/tcp\/0(\/|$)/.test(a)
+    } catch { return false }
   })
 }
 
@@ -101,6 +111,13 @@ export async function createHearthLibp2p (init: Libp2pInit): Promise<HearthLibp2
       inboundConnectionThreshold: network.inboundConnectionThreshold,
       maxIncomingPendingConnections: 10
     },
+    // libp2p pings every connection each 10 s (/ipfs/ping/1.0.0) and aborts it when an answer
+    // takes longer than an adaptive timeout of at least 5 s, or when the previous ping is still
+    // running (ping allows one outbound stream): a busy Raspberry Pi, or a friend's relay under
+    // load, then loses every connection, and relay reservations and relayed connections with
+    // them (seen in the NAT lab). A longer floor, and room for overlapping pings (see `ping`
+    // below); dead connections are still found within half a minute.
+    connectionMonitor: { pingTimeout: { minTimeout: CONNECTION_PING_MIN_TIMEOUT_MS } },
     connectionGater: {
       denyInboundRelayReservation: async peer => init.relayGate.denyInboundRelayReservation(peer),
       denyOutboundRelayedConnection: async (source, destination) => init.relayGate.denyOutboundRelayedConnection(source, destination)
@@ -108,7 +125,7 @@ export async function createHearthLibp2p (init: Libp2pInit): Promise<HearthLibp2
     peerDiscovery,
     services: {
       identify: identify(),
-      ping: ping(),
+      ping: ping({ maxInboundStreams: PING_STREAMS, maxOutboundStreams: PING_STREAMS }),
       // AutoNAT v2: v1's dial-back closes the very connection a relay reservation lives on
       autoNAT: autoNATv2(),
       dcutr: dcutr(),

@@ -82,7 +82,8 @@ export async function createNetwork (components: NetworkComponents, init: Networ
     relayGate,
     relayLimits
   })
-  const internals = libp2pInternals(libp2p)
+  let internals: ReturnType<typeof libp2pInternals>
+  try { internals = libp2pInternals(libp2p) } catch (err) { await libp2p.stop(); throw err }
   const contacts = await createContacts(store)
   for (const c of await contacts.list()) if (c.seq !== undefined) validator.saw({ did: c.did, seq: c.seq } as DidRecord)
   const publisher = createPublisher(libp2p, identity, store, { ttlMs: init.recordTtlMs, onRecord: r => { validator.saw(r as DidRecord) } })

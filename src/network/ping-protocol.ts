@@ -23,7 +23,7 @@ export const PING_MAX_BYTES = 64
 export const PING_TIMEOUT_MS = 10_000
 const MAX_INBOUND_STREAMS = 2
 /** frames per peer per second; over it the stream is reset */
-const PINGS_PER_SECOND = 20
+export const PINGS_PER_SECOND = 50
 
 export async function servePing (node: HearthLibp2p): Promise<void> {
   const limiter = new RateLimiter({ points: PINGS_PER_SECOND, duration: 1 })

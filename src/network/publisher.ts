@@ -13,7 +13,7 @@ export const PUBLISH_TIMEOUT_MS = 30_000
 /** self!record in the store (src/store/layout.ts) */
 interface SelfRecord { seq: number, exp: number, bytes: string, publishedAt?: number }
 
-export interface PublisherStatus { seq: number, publishedAt?: number, expiresAt?: number, lastError?: string }
+export interface PublisherStatus { seq: number, publishedAt?: number, expiresAt?: number, lastError?: string, addresses?: string[] }
 
 export interface RecordPublisher {
   /** The record this node serves on /vrm/record/1.0.0 and puts in the DHT. */
@@ -38,6 +38,7 @@ export function createPublisher (node: HearthLibp2p, identity: Ed25519Key, store
   let rec: SelfRecord | undefined
   let bytes: Uint8Array | undefined
   let lastError: string | undefined
+  let recordAddrs: string[] | undefined
   let timer: NodeJS.Timeout | undefined
   let interval: NodeJS.Timeout | undefined
   let running: Promise<void> | undefined
@@ -57,6 +58,7 @@ export function createPublisher (node: HearthLibp2p, identity: Ed25519Key, store
       .map((a, i) => ({ a, i, r: rank(a) })).sort((x, y) => x.r - y.r || x.i - y.i).map(x => x.a)
       .slice(0, MAX_ADDRS_PER_DEVICE)
     const b = createDidRecord(identity, { seq, exp, devices: [{ peerId: node.peerId.toString(), addrs }] })
+    recordAddrs = addrs
     rec = { seq, exp, bytes: Buffer.from(b).toString('base64') }
     bytes = b
     init.onRecord?.({ did: identity.did, seq })
@@ -78,7 +80,7 @@ export function createPublisher (node: HearthLibp2p, identity: Ed25519Key, store
 
   const publisher: RecordPublisher = {
     current: () => bytes,
-    status: () => ({ seq: rec?.seq ?? 0, publishedAt: rec?.publishedAt, expiresAt: rec?.exp, lastError }),
+    status: () => ({ seq: rec?.seq ?? 0, publishedAt: rec?.publishedAt, expiresAt: rec?.exp, lastError, ...(recordAddrs !== undefined ? { addresses: recordAddrs } : {}) }),
     async publish (options) {
       // one publication at a time; a request during one runs once more afterwards
       if (running !== undefined) { again = true; await running; return }

@@ -128,9 +128,11 @@ export function createRelayClient (node: HearthLibp2p, init: RelayClientInit): R
   const schedule = (): void => {
     clearTimeout(soon)
     if (stopped) return
-    const next = Math.min(...[...attempts.values()].map(a => a.next).filter(n => n > 0 && Number.isFinite(n)))
+    const now = Date.now()
+    // only retries still to come: one already due waits for its relay to be connected again
+    const next = Math.min(...[...attempts.values()].map(a => a.next).filter(n => n > now && Number.isFinite(n)))
     if (!Number.isFinite(next)) return
-    soon = setTimeout(run, Math.max(0, next - Date.now()) + 10)
+    soon = setTimeout(run, next - now + 10)
     soon.unref()
   }
 

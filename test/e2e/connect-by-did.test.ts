@@ -52,8 +52,34 @@ describe('connect by DID', () => {
     const a = await startTestNode({ bootstrap: [bootstrapAddr(hub)] })
     await waitPublished(a)
     const stranger = 'did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp'
-    await expect(a.connect(stranger)).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    await expect(a.connect(stranger)).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('no record'), details: { reason: 'no-record' } })
     await expect(a.connect('did:key:nope')).rejects.toMatchObject({ code: 'INVALID_DID' })
     await expect(a.connect(a.did)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+  })
+
+  it('says why a DID it found cannot be reached: no relay, or all dials failed', async () => {
+    // only the hub serves the DHT, so that nobody else gets connected to anybody by DHT traffic
+    const hub = await startTestNode()
+    const boot = [bootstrapAddr(hub)]
+    const home = (announce: string) => (c: HearthConfig): HearthConfig => {
+      c.network.dhtMode = 'client'
+      c.network.announce = [announce]
+      c.network.relayReservations = 0
+      return c
+    }
+    // a home behind NAT with no relay: its record lists only an address of its own LAN
+    const lonely = await startTestNode({ bootstrap: boot, configure: home('/ip4/127.0.0.1/tcp/1') })
+    // a home whose record lists a relay that does not relay for it (the hub serves no relay)
+    const stale = await startTestNode({ bootstrap: boot, configure: home(`/ip4/127.0.0.1/tcp/1/p2p/${hub.peerId}/p2p-circuit`) })
+    const bob = await startTestNode({ bootstrap: boot, configure: c => { c.network.dhtMode = 'client'; return c } })
+    await Promise.all([lonely, stale, bob].map(waitPublished))
+
+    const noRelay = await bob.connect(lonely.did).then(() => undefined, (err: unknown) => err)
+    expect(noRelay).toMatchObject({ code: 'UNREACHABLE', details: { reason: 'no-relay' } })
+    expect((noRelay as Error).message).toMatch(/^found did:key:\S+ but could not reach it: no relay: it lists only private .*\/ip4\/127\.0\.0\.1\/tcp\/1.* and no relay address/)
+
+    const failed = await bob.connect(stale.did).then(() => undefined, (err: unknown) => err)
+    expect(failed).toMatchObject({ code: 'UNREACHABLE', details: { reason: 'all-dials-failed' } })
+    expect((failed as Error).message).toMatch(/^found did:key:\S+ but could not reach it: all dials failed, including through its relay \(dht /)
   })
 })
