@@ -8,6 +8,8 @@
  *   mallory + accomplice 5.5.5.50 (test/nat/flood-main.ts): contacts of the friend, listen nowhere
  *
  * Each daemon is driven through its admin API from inside its namespace (test/nat/api-agent.ts).
+ * (b) makes a real agreement (SD-BASE, sharing alice's email) between the homes while their only
+ * path is the friend's relay: alice proposes by DID, bob accepts, both reach active.
  * Every namespace, veth, process and file is removed afterwards, also when a step fails; a lab
  * whose process died is removed by the next run. Skipped (with the reason in its name) unless
  * root with ip, nft and miniupnpd (.ci/run installs them); run alone with
@@ -141,7 +143,7 @@ describe.skipIf(skip !== undefined)(`NAT lab: homes behind NAT reach each other 
     expect(status.stdout).toContain(`Relays       ${friend.did}: reserved`)
   }, 60_000)
 
-  it('(b) they complete a Hearth protocol round trip through the relay, both ways', async () => {
+  it('(b) they complete a Hearth protocol round trip, and an agreement, through the relay', async () => {
     // connect() to a DID already connected re-reads its signed record over that connection:
     // /vrm/record/1.0.0, a request and a signed answer through the relay
     const again = await timed('(b) bob -> alice record round trip over the relayed connection', async () => await bob.connect(alice.did))
@@ -152,7 +154,41 @@ describe.skipIf(skip !== undefined)(`NAT lab: homes behind NAT reach each other 
     expect(back).toMatchObject({ did: bob.did, via: expect.stringMatching(/^(connected|dht)$/) })
     expect(back.remoteAddr).toContain('/p2p-circuit')
     timings['(b) round trip as measured by connect (ms field)'] = again.ms
-  }, 60_000)
+
+    // the agreement itself, by DID, while the only path between the homes is the friend's relay
+    const relayed = async (): Promise<void> => {
+      expect(await bob.peers()).toContainEqual(expect.objectContaining({ peerId: alice.peerId, path: 'relayed', relay: expect.objectContaining({ peerId: friend.peerId }) }))
+      expect(await alice.peers()).toContainEqual(expect.objectContaining({ peerId: bob.peerId, path: 'relayed', relay: expect.objectContaining({ peerId: friend.peerId }) }))
+    }
+    await relayed()
+    await alice.ok('POST', '/v1/profile', { set: { email: 'alice@example.org' } })
+    const agreementOf = async (d: LabDaemon, id: string): Promise<any> => {
+      const a = await d.api('GET', `/v1/agreements/${id}`)
+      if (a.status === 404) return undefined
+      if (a.status >= 300) throw new Error(`${d.name} GET /v1/agreements/${id}: ${a.status} ${JSON.stringify(a.body)}`)
+      return a.body
+    }
+    const show = async (id: string): Promise<string> => JSON.stringify({ alice: await agreementOf(alice, id), bob: await agreementOf(bob, id) })
+    const t0 = Date.now()
+    const proposed = await alice.ok('POST', '/v1/agreements', { to: bob.did, termId: 'SD-BASE', share: ['email'], validForSeconds: 3600 }) as { id: string, state: string }
+    expect(proposed).toMatchObject({ state: 'proposed', awaiting: 'them', counterparty: bob.did })
+    const id = proposed.id
+    timings['(b) agreement: proposal reaches bob, awaiting him'] = await waitFor(`bob to hold the proposal ${id}`, async () => (await agreementOf(bob, id))?.awaiting === 'us', 20_000)
+    // the state moves when alice acknowledges; until then the acceptance is pending in bob's outbox
+    expect(await bob.ok('POST', `/v1/agreements/${id}/accept`, {})).toMatchObject({ id, pending: [expect.objectContaining({ kind: 'vrm.AgreementAcceptance' })] })
+    await waitFor(`both sides active, bob holding her email ${await show(id)}`, async () => {
+      const [a, b] = await Promise.all([agreementOf(alice, id), agreementOf(bob, id)])
+      return a?.state === 'active' && b?.state === 'active' && b?.held?.fields?.email === 'alice@example.org'
+    }, 20_000).catch(async err => { throw new Error(`${(err as Error).message}; now ${await show(id)}`) })
+    timings['(b) agreement over the relay: propose -> both active, email held'] = Date.now() - t0
+    const [a, b] = await Promise.all([agreementOf(alice, id), agreementOf(bob, id)])
+    expect(a).toMatchObject({ id, role: 'proposer', counterparty: bob.did, state: 'active', awaiting: 'none', terms: expect.objectContaining({ termId: 'SD-BASE', share: ['email'] }) })
+    expect(b).toMatchObject({ id, counterparty: alice.did, state: 'active', awaiting: 'none', held: expect.objectContaining({ fields: { email: 'alice@example.org' } }) })
+    expect(await alice.ok('GET', '/v1/ledger/verify')).toMatchObject({ ok: true })
+    expect(await bob.ok('GET', '/v1/ledger/verify')).toMatchObject({ ok: true })
+    // still the relay: nothing upgraded the connection underneath the agreement
+    await relayed()
+  }, 90_000)
 
   it('(d) a stranger that is not a contact of the friend is refused a relay reservation', async () => {
     await waitFor('the stranger to be refused', async () => (await stranger.status()).relays?.some(r => r.status === 'refused') === true)
