@@ -59,7 +59,9 @@ export function createPublisher (node: HearthLibp2p, identity: Ed25519Key, store
       .slice(0, MAX_ADDRS_PER_DEVICE)
     const b = createDidRecord(identity, { seq, exp, devices: [{ peerId: node.peerId.toString(), addrs }] })
     recordAddrs = addrs
-    rec = { seq, exp, bytes: Buffer.from(b).toString('base64') }
+    // keep the last successful publication until a new one succeeds: status must not flicker
+    // to 'unpublished' (and every new connection must not trigger another put) on a republish
+    rec = { seq, exp, bytes: Buffer.from(b).toString('base64'), ...(rec?.publishedAt !== undefined ? { publishedAt: rec.publishedAt } : {}) }
     bytes = b
     init.onRecord?.({ did: identity.did, seq })
     await store.batch([{ type: 'put', sublevel: store.self, key: 'record', value: rec }])
