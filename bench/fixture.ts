@@ -7,8 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
-import { initRepo, defaultConfig } from '../src/repo/index.ts'
+import { initRepo, localNetworkConfig } from '../src/repo/index.ts'
 import type { HearthConfig, InitResult } from '../src/repo/index.ts'
 import { createHearthNode } from '../src/node.ts'
 import type { HearthNode, HearthNodeInit } from '../src/node.ts'
@@ -59,17 +58,9 @@ export function createScratch (): Scratch {
   }
 }
 
-/** A closed local network: no mDNS, DHT server, loopback addresses kept, no inbound rate limit. */
+/** A closed local network config (src/repo/config.ts localNetworkConfig). */
 export function benchConfig (transport: 'tcp' | 'memory', bootstrap: string[] = []): HearthConfig {
-  const c = defaultConfig()
-  c.network.listen = transport === 'memory' ? [`/memory/hearth-bench-${randomBytes(8).toString('hex')}`] : ['/ip4/127.0.0.1/tcp/0']
-  c.network.bootstrap = bootstrap
-  c.network.mdns = false
-  c.network.dhtMode = 'server'
-  c.network.privateAddresses = true
-  c.network.inboundConnectionThreshold = 10_000
-  c.api.port = 0
-  return c
+  return localNetworkConfig(transport, bootstrap, 'hearth-bench')
 }
 
 export interface BenchRepoOptions {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -76,6 +77,22 @@ export function defaultConfig (): HearthConfig {
     api: { port: DEFAULT_API_PORT },
     agreements: { autoAccept: [], accepts: [], maxPendingPerPeer: 32, maxProposalsPerSecond: 20 }
   }
+}
+
+/**
+ * A closed local network (tests, benchmarks, a demo on one machine): no mDNS, DHT server,
+ * loopback addresses kept, no inbound connection rate limit, any free API port.
+ */
+export function localNetworkConfig (transport: 'tcp' | 'memory', bootstrap: string[] = [], name = 'hearth'): HearthConfig {
+  const c = defaultConfig()
+  c.network.listen = transport === 'memory' ? [`/memory/${name}-${randomBytes(8).toString('hex')}`] : ['/ip4/127.0.0.1/tcp/0']
+  c.network.bootstrap = bootstrap
+  c.network.mdns = false
+  c.network.dhtMode = 'server'
+  c.network.privateAddresses = true
+  c.network.inboundConnectionThreshold = 10_000
+  c.api.port = 0
+  return c
 }
 
 export async function loadConfig (path: string): Promise<HearthConfig> {

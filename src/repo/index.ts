@@ -1,5 +1,5 @@
 export { initRepo, openRepo } from './init.ts'
 export type { InitOptions, InitResult, OpenedRepo } from './init.ts'
 export { repoPaths, resolveRepo, defaultRepo } from './paths.ts'
-export { defaultConfig, loadConfig, saveConfig, parseConfig, DEFAULT_API_PORT, DEFAULT_P2P_PORT } from './config.ts'
+export { defaultConfig, localNetworkConfig, loadConfig, saveConfig, parseConfig, DEFAULT_API_PORT, DEFAULT_P2P_PORT } from './config.ts'
 export type { HearthConfig, NetworkConfig } from './config.ts'
