@@ -86,13 +86,15 @@ export function createAgreements (components: AgreementsComponents, init: Agreem
 
   const agreements: Agreements = {
     async listen () {
+      // before the handlers: an inbound message may enqueue replies and count pending proposals
+      for (const rec of await ctx.store.values<AgreementRecord>(ctx.store.agreements)) ctx.index.track(rec)
+      await outbox.init()
       await serve(ctx.libp2p, AGREEMENT_PROTOCOL, async (frame, conn) => await receive(ctx, outbox, frame, conn), () => undefined)
       await serve(ctx.libp2p, TERMS_PROTOCOL, async () => utf8(signMessage(ctx.identity, {
         kind: 'vrm.TermsAdvert', aud: ctx.did, thread: TERMS_THREAD, prev: null, seq: 1, body: agreements.advertisedTerms(), ttlSeconds: 3600, now: ctx.now()
       }).jwt), () => undefined)
     },
     async start () {
-      for (const rec of await ctx.store.values<AgreementRecord>(ctx.store.agreements)) ctx.index.track(rec)
       await outbox.start()
       await sweep()
       sweeper = setInterval(() => { void sweep().catch(() => {}) }, EXPIRY_SWEEP_MS)

@@ -35,6 +35,8 @@ export interface Outbox {
   enqueue (item: Omit<OutboxItem, 'n' | 'attempts' | 'nextAt'>): BatchOp
   dequeue (item: OutboxItem): BatchOp
   pending (did?: string): Promise<OutboxItem[]>
+  /** read what survived a restart; before anything can be enqueued (numbering must continue) */
+  init (): Promise<void>
   start (): Promise<void>
   stop (): Promise<void>
   /** try now: a message was queued, or (with a DID) that peer just came online */
@@ -55,6 +57,8 @@ export function createOutbox (ctx: Ctx, onAck: (item: OutboxItem, ackJwt: string
   const busy = new Set<string>()
   /** peers that failed lately, until when: their other lanes wait too */
   const down = new Map<string, number>()
+  /** peers that just came back: their backed-off messages go now */
+  const retryNow = new Set<string>()
   const controller = new AbortController()
 
   const deliver = async (item: OutboxItem): Promise<void> => {
@@ -68,6 +72,7 @@ export function createOutbox (ctx: Ctx, onAck: (item: OutboxItem, ackJwt: string
       const backoff = Math.min(maxRetry, minRetry * 2 ** Math.min(attempts - 1, 20)) * (0.75 + Math.random() * 0.5)
       const next = { ...item, attempts, nextAt: Date.now() + backoff, lastError: (err as Error).message.slice(0, 300) }
       down.set(item.did, next.nextAt)
+      retryNow.delete(item.did)
       await ctx.store.batch([{ type: 'put', sublevel: ctx.store.outbox, key: key(item.did, item.n), value: next }], { sync: false }).catch(() => {})
       throw err
     }
@@ -96,7 +101,8 @@ export function createOutbox (ctx: Ctx, onAck: (item: OutboxItem, ackJwt: string
         const heads = new Map<string, OutboxItem>()
         for (const it of items) if (!heads.has(lane(it))) heads.set(lane(it), it)
         await Promise.all([...heads.values()].map(async head => {
-          if (busy.has(lane(head)) || head.nextAt > Date.now() || (down.get(head.did) ?? 0) > Date.now() || stopped) return
+          const due = head.nextAt <= Date.now() || retryNow.has(head.did)
+          if (busy.has(lane(head)) || !due || (down.get(head.did) ?? 0) > Date.now() || stopped) return
           busy.add(lane(head))
           try {
             // drain this agreement's queue in order while deliveries succeed
@@ -143,9 +149,12 @@ export function createOutbox (ctx: Ctx, onAck: (item: OutboxItem, ackJwt: string
       const range = did === undefined ? {} : { gt: `${did}!`, lt: `${did}!~` }
       return (await ctx.store.entries<OutboxItem>(ctx.store.outbox, range)).map(([, v]) => v)
     },
-    async start () {
-      // continue numbering after what survived a restart, so order is kept
+    async init () {
+      // continue numbering after what survived a restart: order is kept, and a new item can
+      // never take (and overwrite) the key of one still waiting
       for (const it of await outbox.pending()) counter = Math.max(counter, it.n)
+    },
+    async start () {
       ctx.libp2p.addEventListener('peer:connect', onConnect)
       outbox.kick()
     },
@@ -158,13 +167,11 @@ export function createOutbox (ctx: Ctx, onAck: (item: OutboxItem, ackJwt: string
     kick (did) {
       if (stopped) return
       if (did === undefined) { void run(); return }
-      // that peer is back: forget its backoff
+      // that peer is back: forget its backoff (in memory: rewriting the stored items here could
+      // race with their removal and bring an acknowledged message back)
       down.delete(did)
-      void outbox.pending(did).then(async items => {
-        const ops = items.filter(i => i.nextAt > Date.now()).map(i => ({ type: 'put' as const, sublevel: ctx.store.outbox, key: key(i.did, i.n), value: { ...i, nextAt: 0 } }))
-        if (ops.length > 0) await ctx.store.batch(ops, { sync: false })
-        await run()
-      }).catch(() => {})
+      retryNow.add(did)
+      void run()
     }
   }
   return outbox
