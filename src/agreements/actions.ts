@@ -7,7 +7,7 @@ import { loadAgreement, putAgreement, signNext } from './context.ts'
 import type { Ctx } from './context.ts'
 import type { AgreementRecord, Profile, Terms } from './model.ts'
 import { PROFILE_FIELDS } from './model.ts'
-import { queueMessage, covered } from './reactions.ts'
+import { queueMessage } from './reactions.ts'
 import type { Outbox } from './outbox.ts'
 
 export interface ProposeOptions {
@@ -140,7 +140,6 @@ export function createActions (ctx: Ctx, outbox: Outbox) {
         ctx.kick()
         return { version: profile.version, pushes }
       })
-    },
-    covered
+    }
   }
 }

@@ -22,18 +22,27 @@ export async function fsyncDirectory (dir: string): Promise<void> {
   }
 }
 
-export async function writeNewPrivateFile (path: string, data: Uint8Array): Promise<void> {
-  const dir = dirname(path)
-  const temp = join(dir, `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`)
+/** A temp file beside `path`, created with O_EXCL at `mode` from the first byte, written and fsynced. */
+async function writeTemp (path: string, data: string | Uint8Array, mode: number): Promise<string> {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`)
+  // 'wx' = O_CREAT | O_EXCL: never follows or reuses an existing name
+  const handle = await open(temp, 'wx', mode)
   try {
-    // 'wx' = O_CREAT | O_EXCL: never follows or reuses an existing name; 0600 from the first byte
-    const handle = await open(temp, 'wx', PRIVATE_FILE_MODE)
-    try {
-      await handle.writeFile(data)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
+    await handle.writeFile(data)
+    await handle.sync()
+  } catch (err) {
+    await handle.close()
+    await rm(temp, { force: true })
+    throw err
+  }
+  await handle.close()
+  return temp
+}
+
+export async function writeNewPrivateFile (path: string, data: Uint8Array): Promise<void> {
+  let temp: string | undefined
+  try {
+    temp = await writeTemp(path, data, PRIVATE_FILE_MODE)
     try {
       await link(temp, path)
     } catch (err) {
@@ -41,9 +50,9 @@ export async function writeNewPrivateFile (path: string, data: Uint8Array): Prom
       throw err
     }
   } finally {
-    await rm(temp, { force: true })
+    if (temp !== undefined) await rm(temp, { force: true })
   }
-  await fsyncDirectory(dir)
+  await fsyncDirectory(dirname(path))
 }
 
 /**
@@ -51,20 +60,13 @@ export async function writeNewPrivateFile (path: string, data: Uint8Array): Prom
  * torn one: temp file, fsync, rename over the target, fsync the directory (security.md s5).
  */
 export async function writeFileAtomic (path: string, data: string | Uint8Array, mode = PRIVATE_FILE_MODE): Promise<void> {
-  const dir = dirname(path)
-  const temp = join(dir, `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`)
+  let temp: string | undefined
   try {
-    const handle = await open(temp, 'wx', mode)
-    try {
-      await handle.writeFile(data)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
+    temp = await writeTemp(path, data, mode)
     await chmod(temp, mode) // the umask may have narrowed it; never widen it
     await rename(temp, path)
   } finally {
-    await rm(temp, { force: true })
+    if (temp !== undefined) await rm(temp, { force: true })
   }
-  await fsyncDirectory(dir)
+  await fsyncDirectory(dirname(path))
 }
