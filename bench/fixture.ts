@@ -136,12 +136,14 @@ const WAVE = Number(process.env.HEARTH_BENCH_WAVE ?? 10)
  * (src/network/network.ts, publisher.ts), and its put opens connections, so 50 nodes starting
  * at once publish 300-500 times before they settle, against about 180 in waves of 10.
  */
-export async function startHearthNetwork (scratch: Scratch, size: number): Promise<HearthNetwork> {
+export async function startHearthNetwork (scratch: Scratch, size: number, configure?: (index: number) => HearthNodeInit['configure']): Promise<HearthNetwork> {
   const t0 = performance.now()
   const nodes: HearthNode[] = []
   const puts = createPutWatch()
+  let opened = 0
   const open = async (repo: string): Promise<HearthNode> => {
-    const node = await openBenchNode(repo, 'memory')
+    // the index in start order (node 0 is the hub), taken before any await
+    const node = await openBenchNode(repo, 'memory', configure?.(opened++))
     puts.watch(node)
     nodes.push(node)
     return node

@@ -16,8 +16,10 @@ import type { KadDHT } from '@libp2p/kad-dht'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
 import type { Libp2p } from '@libp2p/interface'
+import { gossipsub, StrictNoSign } from '@libp2p/gossipsub'
+import type { GossipSub } from '@libp2p/gossipsub'
 
-export type RawNode = Libp2p<{ identify: Identify, ping: Ping, dht: KadDHT }>
+export type RawNode = Libp2p<{ identify: Identify, ping: Ping, dht: KadDHT, pubsub?: GossipSub }>
 
 /** Not Hearth's /vrm/kad: the raw DHT is a network of its own, with a trivial record namespace. */
 export const RAW_DHT_PROTOCOL = '/hearth-bench/kad/1.0.0'
@@ -31,6 +33,8 @@ export interface RawNodeOptions {
    * now and then be refused.
    */
   pingStreams?: number
+  /** add gossipsub as Hearth runs it (StrictNoSign, publish with no subscriber allowed): the intentcast floor */
+  gossipsub?: boolean
 }
 
 export async function createRawNode (transport: 'tcp' | 'memory', options: RawNodeOptions = {}): Promise<RawNode> {
@@ -41,6 +45,7 @@ export async function createRawNode (transport: 'tcp' | 'memory', options: RawNo
     streamMuxers: [yamux({ maxInboundStreams: 256, streamOptions: { maxReadBufferLength: 1 << 20 } } as any)],
     connectionManager: { maxConnections: 100, inboundConnectionThreshold: 10_000, maxIncomingPendingConnections: 10 },
     services: {
+      ...(options.gossipsub === true ? { pubsub: gossipsub({ globalSignaturePolicy: StrictNoSign, allowPublishToZeroTopicPeers: true, ignoreDuplicatePublishError: true, emitSelf: false, fallbackToFloodsub: false } as any) } : {}),
       identify: identify(),
       ping: ping(options.pingStreams !== undefined ? { maxOutboundStreams: options.pingStreams, maxInboundStreams: options.pingStreams } : {}),
       dht: kadDHT({

@@ -12,6 +12,7 @@ import type { SuiteResult } from './report.ts'
 import { runFoundation } from './foundation.ts'
 import { runAgreements } from './agreements.ts'
 import { runRelay } from './relay.ts'
+import { runIntentcast } from './intentcast.ts'
 import { progress } from './progress.ts'
 
 export const REPORT_VERSION = 1
@@ -19,7 +20,8 @@ export const REPORT_VERSION = 1
 const SUITES: Record<string, () => Promise<SuiteResult>> = {
   foundation: runFoundation,
   agreements: runAgreements,
-  relay: runRelay
+  relay: runRelay,
+  intentcast: runIntentcast
 }
 
 const USAGE = `usage: npm run -s bench -- [--json] [--out <file>] [--only <suite>]

@@ -9,6 +9,7 @@ import type { InternalErrorSink } from './errors.ts'
 import type { EventStreamLimits } from './events.ts'
 import { checkRequestTarget, setSecurityHeaders } from './guard.ts'
 import { clientErrorHandler, HTTP_LIMITS } from './http-limits.ts'
+import { registerDashboard } from '../dashboard/index.ts'
 import { openApiDocument } from './openapi.ts'
 import { apiRoutes, methodsFor } from './routes.ts'
 import * as s from './schemas.ts'
@@ -90,6 +91,8 @@ export function buildApp (backend: ApiBackend, options: AppOptions): FastifyInst
       handler: route.handler
     })
   }
+  // The web dashboard (src/dashboard): its static files, public, and the invitation's QR code.
+  registerDashboard(app, { invitation: () => backend.identity().invitation })
 
   app.setNotFoundHandler((request, reply) => {
     const path = pathOf(request.url)

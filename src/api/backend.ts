@@ -74,6 +74,21 @@ export interface StatusView {
   relays?: RelayView[]
   /** this node as a relay for its contacts */
   relayService?: RelayServiceView
+  /** config profile ('default' or 'low-power') and the connection cap it led to */
+  profile?: 'default' | 'low-power'
+  maxConnections?: number
+}
+
+/**
+ * GET /readyz: ready only while the node is started, its store open and libp2p listening.
+ * `reason` says why not: 'starting', 'stopping', 'stopped', 'store-closed', 'not-listening'.
+ */
+export interface ReadinessView {
+  ready: boolean
+  reason?: 'starting' | 'stopping' | 'stopped' | 'store-closed' | 'not-listening'
+  /** listen addresses bound */
+  listening: number
+  uptimeMs: number
 }
 
 export interface RelayView {
@@ -110,6 +125,8 @@ export interface HearthEvent {
   data: Record<string, unknown>
 }
 
+import type { Intentcast } from '../intentcast/index.ts'
+
 export interface ApiBackend {
   identity (): IdentityView
   status (): Promise<StatusView>
@@ -121,8 +138,12 @@ export interface ApiBackend {
   onEvent (listener: (event: HearthEvent) => void): () => void
   /** Asks the daemon to stop (graceful). Resolves once shutdown has been scheduled. */
   requestShutdown (): void
+  /** for GET /readyz (absent in API-only tests, which then have no /readyz) */
+  readiness? (): ReadinessView
   /** agreements, when the node runs them (absent in API-only tests) */
   readonly agreementsApi?: AgreementsApi
+  /** intents, offers and vendor mode, when the node runs them (src/api/intent-routes.ts) */
+  readonly intentcastApi?: Intentcast
 }
 
 /** Agreement operations the API exposes (src/agreements implements them). Shapes: src/api/agreement-schemas.ts. */

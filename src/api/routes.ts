@@ -1,10 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { ApiBackend } from './backend.ts'
+import type { ApiBackend, ReadinessView } from './backend.ts'
 import { connectHandler } from './connect.ts'
 import { eventsHandler } from './events.ts'
 import type { EventStreamLimits } from './events.ts'
 import * as s from './schemas.ts'
 import { agreementRoutes } from './agreement-routes.ts'
+import { intentRoutes } from './intent-routes.ts'
+import { backupRoutes } from '../backup/api-route.ts'
+import type { WebhookApi } from '../webhook/index.ts'
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => unknown
 
@@ -34,9 +37,13 @@ export interface RouteDeps {
   events: EventStreamLimits
 }
 
-export function apiRoutes (backend: ApiBackend, deps: RouteDeps): ApiRoute[] {
+/** The CRM webhook (src/webhook), when the backend runs one (absent in API-only tests). */
+export interface WithWebhook { readonly webhookApi?: WebhookApi }
+
+export function apiRoutes (backend: ApiBackend & WithWebhook, deps: RouteDeps): ApiRoute[] {
   return [
     { method: 'GET', url: '/healthz', summary: 'Liveness probe', public: true, status: 200, response: s.healthSchema, handler: () => ({ ok: true }) },
+    ...(backend.readiness !== undefined ? [readinessRoute(backend.readiness.bind(backend))] : []),
     { method: 'GET', url: '/openapi.json', summary: 'This API as an OpenAPI 3.1 document', public: true, status: 200, response: s.documentSchema, handler: deps.document },
     { method: 'GET', url: '/v1/id', summary: "The node's DID, PeerId, addresses and invitation", status: 200, response: s.identitySchema, handler: () => backend.identity() },
     { method: 'GET', url: '/v1/status', summary: 'Node status', status: 200, response: s.statusSchema, handler: async () => await backend.status() },
@@ -83,7 +90,41 @@ export function apiRoutes (backend: ApiBackend, deps: RouteDeps): ApiRoute[] {
       response: 'event-stream',
       handler: eventsHandler(backend, deps.events)
     },
-    ...(backend.agreementsApi !== undefined ? agreementRoutes(backend.agreementsApi) : [])
+    ...(backend.agreementsApi !== undefined ? agreementRoutes(backend.agreementsApi) : []),
+    ...(backend.intentcastApi !== undefined ? intentRoutes(backend.intentcastApi) : []),
+    ...(backend.webhookApi !== undefined ? webhookRoutes(backend.webhookApi) : []),
+    ...backupRoutes(backend)
+  ]
+}
+
+/**
+ * Readiness for systemd, a supervisor or a load check: 200 only while the node is started, its
+ * store open and libp2p listening; 503 with the same shape and a reason otherwise. Public like
+ * /healthz, which stays a pure liveness probe. The 503 is written with its own serializer
+ * because the route table declares one success schema per route (and errorSchema for 5xx).
+ */
+function readinessRoute (readiness: () => ReadinessView): ApiRoute {
+  return {
+    method: 'GET',
+    url: '/readyz',
+    summary: 'Readiness probe: 200 when started, store open and listening; 503 {ready:false, reason} otherwise',
+    public: true,
+    status: 200,
+    response: s.readinessSchema,
+    handler: (_request, reply) => {
+      const r = readiness()
+      const view = { ready: r.ready, ...(r.reason !== undefined ? { reason: r.reason } : {}), listening: r.listening, uptimeMs: r.uptimeMs }
+      if (view.ready) return view
+      return reply.code(503).type('application/json; charset=utf-8').serializer(JSON.stringify).send(view)
+    }
+  }
+}
+
+/** The CRM webhook: its state, and a test event (docs/webhook.md). The URL and secret are not settable here. */
+function webhookRoutes (api: WebhookApi): ApiRoute[] {
+  return [
+    { method: 'GET', url: '/v1/webhook', operationId: 'getWebhook', summary: 'CRM webhook status: URL, events queued and delivered, last error, next attempt', status: 200, response: s.webhookStatusSchema, handler: () => api.status() },
+    { method: 'POST', url: '/v1/webhook/test', operationId: 'testWebhook', summary: "Queue a 'webhook:test' event for the CRM (409 when the webhook is off or full)", body: s.emptyBodySchema, status: 200, response: s.webhookTestSchema, handler: async () => await api.test() }
   ]
 }
 

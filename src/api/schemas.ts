@@ -15,6 +15,13 @@ export const errorSchema = object({
 }, ['error'])
 
 export const healthSchema = object({ ok: { type: 'boolean' } }, ['ok'])
+/** 200 when ready, 503 with the same shape (and a reason) when not: see ReadinessView */
+export const readinessSchema = object({
+  ready: { type: 'boolean' },
+  reason: { type: 'string', enum: ['starting', 'stopping', 'stopped', 'store-closed', 'not-listening'] },
+  listening: int,
+  uptimeMs: int
+}, ['ready', 'listening', 'uptimeMs'])
 
 export const identitySchema = object({
   did: str, peerId: str, addresses: strings, invitation: str
@@ -67,7 +74,9 @@ export const statusSchema = object({
     cutOff: { type: 'array', items: object({ peerId: str, did: str, until: int, reason: str }, ['peerId', 'until', 'reason']) },
     limits: object({ maxReservations: int, bytesPerConnection: int, secondsPerConnection: int, bytesPerPeerPerMinute: int },
       ['maxReservations', 'bytesPerConnection', 'secondsPerConnection', 'bytesPerPeerPerMinute'])
-  }, ['mode', 'active', 'reservations', 'refused', 'recentRefusals', 'cutOff', 'limits'])
+  }, ['mode', 'active', 'reservations', 'refused', 'recentRefusals', 'cutOff', 'limits']),
+  profile: { type: 'string', enum: ['default', 'low-power'] },
+  maxConnections: int
 }, ['did', 'peerId', 'version', 'repo', 'startedAt', 'uptimeMs', 'listen', 'connections', 'dht', 'record', 'contacts'])
 
 export const peersSchema = object({ peers: { type: 'array', items: peerSchema } }, ['peers'])
@@ -89,6 +98,27 @@ export const connectResultSchema = object({
 
 export const emptyBodySchema = object({}, [])
 export const shutdownSchema = object({ stopping: { type: 'boolean', const: true } }, ['stopping'])
+
+/** GET /v1/webhook (src/webhook WebhookStatus): times are ms since epoch, null when never */
+const nullableStr = { type: ['string', 'null'] } as const
+const nullableInt = { type: ['integer', 'null'] } as const
+export const webhookStatusSchema = object({
+  url: nullableStr,
+  events: strings,
+  queued: int,
+  maxQueued: int,
+  full: { type: 'boolean' },
+  delivered: int,
+  refused: int,
+  purged: int,
+  attempts: int,
+  lastError: nullableStr,
+  lastErrorAt: nullableInt,
+  lastAttemptAt: nullableInt,
+  lastDeliveredAt: nullableInt,
+  nextAttemptAt: nullableInt
+}, ['url', 'events', 'queued', 'maxQueued', 'full', 'delivered', 'refused', 'purged', 'attempts', 'lastError', 'lastErrorAt', 'lastAttemptAt', 'lastDeliveredAt', 'nextAttemptAt'])
+export const webhookTestSchema = object({ id: str, type: str, queued: int }, ['id', 'type', 'queued'])
 
 /** The OpenAPI document itself: any object (it is built by ./openapi.ts, not from input). */
 export const documentSchema = { type: 'object', additionalProperties: true } as const

@@ -8,15 +8,23 @@ export interface ApiClient {
   post<T> (path: string, body: unknown, options?: { timeoutMs?: number }): Promise<T>
 }
 
-export async function connectClient (repo: string): Promise<ApiClient> {
+/** The address and token a running daemon wrote into its repo; undefined when there are none. */
+export async function readDaemonAddress (repo: string): Promise<{ url: string, token: string } | undefined> {
   const paths = repoPaths(repo)
-  let url: string, token: string
   try {
-    url = (await readFile(paths.api, 'utf8')).trim()
-    token = (await readFile(paths.apiToken, 'utf8')).trim()
+    return { url: (await readFile(paths.api, 'utf8')).trim(), token: (await readFile(paths.apiToken, 'utf8')).trim() }
   } catch {
-    throw new HearthError('DAEMON_NOT_RUNNING', `no Hearth daemon is running on ${repo}: start one with 'hearth start' (or pass the right --repo)`)
+    return undefined
   }
+}
+
+export const daemonNotRunning = (repo: string): HearthError =>
+  new HearthError('DAEMON_NOT_RUNNING', `no Hearth daemon is running on ${repo}: start one with 'hearth start' (or pass the right --repo)`)
+
+export async function connectClient (repo: string): Promise<ApiClient> {
+  const found = await readDaemonAddress(repo)
+  if (found === undefined) throw daemonNotRunning(repo)
+  const { url, token } = found
   const call = async <T>(method: string, path: string, body: unknown, timeoutMs = 60_000): Promise<T> => {
     let res: Response
     try {

@@ -7,6 +7,7 @@ import { getPassphrase } from './passphrase.ts'
 import { promptLine, readStdin } from './prompt.ts'
 import { runDaemon } from './daemon.ts'
 import { print, info, bold } from './output.ts'
+import { cmdRestoreBundle } from './commands-backup.ts'
 
 /** Options shared by init and start that shape the network config. */
 export interface NetworkFlags {
@@ -24,6 +25,10 @@ export interface LocalOptions extends NetworkFlags {
   passphraseFile?: string
   phraseFile?: string
   init?: boolean
+  /** restore --bundle <file> [--dry-run] (src/cli/commands-backup.ts) */
+  bundle?: string
+  dryRun?: boolean
+  bundlePassphraseFile?: string
 }
 
 export function applyFlags (config: HearthConfig, flags: NetworkFlags): HearthConfig {
@@ -42,6 +47,12 @@ export function applyFlags (config: HearthConfig, flags: NetworkFlags): HearthCo
 
 /** Returns the passphrase so that `start --init` does not ask twice. */
 export async function cmdInit (opts: LocalOptions, restoring = false): Promise<string> {
+  if (restoring && opts.bundle !== undefined) {
+    if (opts.phraseFile !== undefined) throw new HearthError('INVALID_ARGUMENT', '--phrase-file and --bundle: pick one way to restore')
+    await cmdRestoreBundle(opts, c => applyFlags(c, opts))
+    return ''
+  }
+  if (opts.dryRun === true || opts.bundlePassphraseFile !== undefined) throw new HearthError('INVALID_ARGUMENT', '--dry-run and --bundle-passphrase-file go with --bundle <file>')
   const repo = resolveRepo(opts.repo)
   if (await exists(repoPaths(repo).keystore)) {
     throw new HearthError('REPO_EXISTS', `${repo} already holds a Hearth identity; nothing was changed (use another --repo for a second one)`)

@@ -14,7 +14,20 @@ export interface DaemonOptions {
 /** Run a node with its admin API until SIGINT/SIGTERM or POST /v1/shutdown. */
 export async function runDaemon (options: DaemonOptions): Promise<void> {
   const t0 = performance.now()
+  // Listen for SIGTERM/SIGINT from the first moment (systemd may stop us while the keystore is
+  // unlocked or the store opens): the node then stops cleanly once it is up, instead of dying
+  // halfway through. `once`: a second signal ends the process at once.
+  let early: string | undefined
+  let onStopSignal = (sig: string): void => { early ??= sig }
+  process.once('SIGINT', () => { onStopSignal('SIGINT') })
+  process.once('SIGTERM', () => { onStopSignal('SIGTERM') })
   const node = await createHearthNode({ repo: options.repo, passphrase: options.passphrase, ...(options.configure !== undefined ? { configure: options.configure } : {}) })
+  if (early !== undefined) {
+    info(`Stopping (${early}) before the node started…`)
+    await node.stop()
+    info('Stopped.')
+    return
+  }
   const api = createApiServer(node, { repo: options.repo, port: node.config.api.port, version: VERSION })
   let stopping: Promise<void> | undefined
   const stop = async (why: string): Promise<void> => {
@@ -49,10 +62,10 @@ export async function runDaemon (options: DaemonOptions): Promise<void> {
     await node.stop().catch(() => {})
     throw err
   }
-  await new Promise<void>(resolve => {
-    const onSignal = (sig: string): void => { stop(sig).then(resolve, resolve) }
-    process.once('SIGINT', () => { onSignal('SIGINT') })
-    process.once('SIGTERM', () => { onSignal('SIGTERM') })
-    node.shutdownRequested.then(() => { onSignal('requested over the API') }, () => {})
+  // A failed stop (the store could not be closed) is an error: exit 1, so systemd logs it.
+  await new Promise<void>((resolve, reject) => {
+    onStopSignal = (sig: string): void => { stop(sig).then(resolve, reject) }
+    if (early !== undefined) onStopSignal(early)
+    node.shutdownRequested.then(() => { onStopSignal('requested over the API') }, () => {})
   })
 }

@@ -6,6 +6,10 @@ import { cmdConnect, cmdContacts, cmdId, cmdInvite, cmdPeers, cmdStatus, cmdStop
 import { fail } from './output.ts'
 import { cmdAgreements, cmdCounter, cmdDecide, cmdExport, cmdLedgerVerify, cmdProfile, cmdProfileSet, cmdPropose, cmdShow, cmdTerms } from './commands-agree.ts'
 import { EXIT_OK, EXIT_USAGE } from './exit.ts'
+import { registerWebhookCommands } from './commands-webhook.ts'
+import { registerIntentCommands } from './commands-intent.ts'
+import { registerBackupCommands } from './commands-backup.ts'
+import { registerDashboardCommand } from './commands-dashboard.ts'
 
 // `hearth peers | head` closes our stdout early; that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); throw err })
@@ -29,6 +33,7 @@ Everyday:
 Environment:
   HEARTH_PATH         data directory, when --repo is not given
   HEARTH_PASSPHRASE   keystore passphrase for unattended starts (prefer --passphrase-file)
+  CREDENTIALS_DIRECTORY  set by systemd: the passphrase is read from its hearth-passphrase credential
 
 Exit codes: 0 ok, 1 error, 2 bad usage, 3 daemon not running, 4 peer not found or unreachable.`)
 
@@ -63,8 +68,11 @@ networkOpts(program.command('start')
   .action(run(async (opts) => { await cmdStart(opts) }))
 
 networkOpts(program.command('restore')
-  .description('bring an identity back from its 24-word recovery phrase, with a new device key')
+  .description('bring an identity back from its 24-word recovery phrase, with a new device key; or the whole node from a backup bundle (--bundle)')
   .option('--phrase-file <file>', 'read the recovery phrase from a file (default: ask, or read stdin)')
+  .option('--bundle <file>', 'restore the whole node (same DID, device key and agreements) from a `hearth export` bundle into a new or empty --repo')
+  .option('--dry-run', 'with --bundle: check the bundle and show what it holds; write nothing')
+  .option('--bundle-passphrase-file <file>', 'with --bundle: the bundle\'s passphrase, if it is not the node\'s own')
   .addOption(passphraseOpt()))
   .action(run(async (opts) => { await cmdInit(opts, true) }))
 
@@ -113,6 +121,11 @@ profile.command('unset').description('remove a field (counterparties holding it 
 
 program.command('ledger').description('the tamper-evident record of every agreement message')
   .command('verify').description('recompute the hash chain; names any entry edited, removed or reordered').action(run(cmdLedgerVerify))
+
+registerIntentCommands(program, run)
+registerWebhookCommands(program, run)
+registerBackupCommands(program, run)
+registerDashboardCommand(program, run)
 
 try {
   await program.parseAsync(process.argv)

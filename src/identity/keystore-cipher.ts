@@ -3,10 +3,10 @@
  * secrets, with the header as additional data. Both come from node:crypto (OpenSSL), natively.
  */
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto'
-import { wrongPassphrase } from '../errors.ts'
+import { invalidArgument, wrongPassphrase } from '../errors.ts'
 import { wipe } from './bytes.ts'
 import type { KeystoreSecrets } from './index.ts'
-import { IV_LENGTH, SALT_LENGTH, SCRYPT_P, SCRYPT_R, TAG_LENGTH, keystoreAad } from './keystore-format.ts'
+import { IV_LENGTH, MAX_SCRYPT_LOG_N, MIN_SCRYPT_LOG_N, SALT_LENGTH, SCRYPT_P, SCRYPT_R, TAG_LENGTH, keystoreAad } from './keystore-format.ts'
 import type { SealedKeystore } from './keystore-format.ts'
 import { decodeSecrets, encodeSecrets, passphraseBytes } from './keystore-secrets.ts'
 
@@ -71,5 +71,59 @@ export async function unsealKeystore (sealed: SealedKeystore, passphrase: string
     return decodeSecrets(plaintext)
   } finally {
     wipe(plaintext)
+  }
+}
+
+/** What sealWithPassphrase needs besides the plaintext: the caller's random salt and IV, and its header as AAD. */
+export interface PassphraseSealParams {
+  logN: number
+  salt: Uint8Array
+  iv: Uint8Array
+  /** authenticated, not encrypted: the caller's file header, exactly as stored */
+  aad: Uint8Array
+}
+
+function checkSealParams (p: PassphraseSealParams): void {
+  // the same bounds as the keystore header: never let a file make scrypt allocate without limit
+  if (!Number.isSafeInteger(p.logN) || p.logN < MIN_SCRYPT_LOG_N || p.logN > MAX_SCRYPT_LOG_N) {
+    throw invalidArgument('scryptLogN', `must be an integer in ${MIN_SCRYPT_LOG_N}..${MAX_SCRYPT_LOG_N}`)
+  }
+  if (p.salt.length !== SALT_LENGTH) throw invalidArgument('salt', `must be ${SALT_LENGTH} bytes`)
+  if (p.iv.length !== IV_LENGTH) throw invalidArgument('iv', `must be ${IV_LENGTH} bytes`)
+}
+
+/**
+ * The keystore's scrypt + AES-256-GCM for another passphrase-sealed file (the backup bundle,
+ * src/backup), so that Hearth has one KDF and one cipher construction, not two.
+ */
+export async function sealWithPassphrase (plaintext: Uint8Array | Uint8Array[], passphrase: string, p: PassphraseSealParams): Promise<{ ciphertext: Uint8Array[], tag: Uint8Array }> {
+  checkSealParams(p)
+  const key = await deriveKey(passphrase, p.salt, p.logN)
+  try {
+    const cipher = createCipheriv('aes-256-gcm', key, p.iv, { authTagLength: TAG_LENGTH })
+    cipher.setAAD(p.aad)
+    // parts in, parts out: a large plaintext (a backup) is not copied into one buffer first
+    const ciphertext = (Array.isArray(plaintext) ? plaintext : [plaintext]).map(part => cipher.update(part))
+    ciphertext.push(cipher.final())
+    return { ciphertext, tag: Uint8Array.from(cipher.getAuthTag()) }
+  } finally {
+    wipe(key)
+  }
+}
+
+/** Returns the plaintext only once the tag verified; a wrong passphrase or any edit is WRONG_PASSPHRASE. */
+export async function unsealWithPassphrase (ciphertext: Uint8Array, tag: Uint8Array, passphrase: string, p: PassphraseSealParams): Promise<Uint8Array> {
+  checkSealParams(p)
+  if (tag.length !== TAG_LENGTH) throw wrongPassphrase()
+  const key = await deriveKey(passphrase, p.salt, p.logN)
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, p.iv, { authTagLength: TAG_LENGTH })
+    decipher.setAAD(p.aad)
+    decipher.setAuthTag(tag)
+    return Buffer.concat([decipher.update(ciphertext), decipher.final()])
+  } catch {
+    throw wrongPassphrase()
+  } finally {
+    wipe(key)
   }
 }

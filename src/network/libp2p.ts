@@ -11,6 +11,8 @@ import { circuitRelayTransport, circuitRelayServer } from '@libp2p/circuit-relay
 import { dcutr } from '@libp2p/dcutr'
 import { autoNATv2 } from '@libp2p/autonat-v2'
 import { uPnPNAT } from '@libp2p/upnp-nat'
+import { gossipsub, StrictNoSign } from '@libp2p/gossipsub'
+import type { GossipSub } from '@libp2p/gossipsub'
 import { isLoopback } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -36,7 +38,7 @@ export const CONNECTION_PING_MIN_TIMEOUT_MS = 20_000
 /** concurrent /ipfs/ping/1.0.0 streams per connection, each way (libp2p: 2 in, 1 out) */
 const PING_STREAMS = 8
 
-export type HearthLibp2p = Libp2p<{ identify: Identify, ping: Ping, dht: KadDHT, relay?: CircuitRelayService }>
+export type HearthLibp2p = Libp2p<{ identify: Identify, ping: Ping, dht: KadDHT, pubsub: GossipSub, relay?: CircuitRelayService }>
 
 export interface Libp2pInit {
   privateKey: PrivateKey
@@ -48,6 +50,10 @@ export interface Libp2pInit {
   /** connection gater hooks of the relay service (reservations for contacts only) */
   relayGate: RelayGate
   relayLimits: RelayLimits
+  /** the only gossipsub topics this node takes part in (src/intentcast/topics.ts) */
+  pubsubTopics: string[]
+  /** largest gossipsub RPC frame accepted */
+  pubsubMaxFrameBytes: number
 }
 
 /**
@@ -89,7 +95,7 @@ export async function createHearthLibp2p (init: Libp2pInit): Promise<HearthLibp2
   const circuit = network.listen.find(a => a.includes('/p2p-circuit'))
   if (circuit !== undefined) throw invalidConfig('network.listen', `${circuit}: relay addresses are not listened on by hand; set network.relayReservations instead`)
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
-  if (network.mdns && init.transport === 'tcp') peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG, interval: 10_000 }))
+  if (network.mdns && init.transport === 'tcp') peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG, interval: network.mdnsIntervalMs }))
 
   return await createLibp2p({
     privateKey: init.privateKey,
@@ -145,6 +151,20 @@ export async function createHearthLibp2p (init: Libp2pInit): Promise<HearthLibp2
             }))
           }
         : {}),
+      // Intentcasting (DESIGN.md section 7): StrictNoSign, so a message carries no author PeerId,
+      // seqno or key, and its id is the hash of its data (every intentcast message has a random
+      // jti). Only our own topics exist here, which bounds what a peer can make us track.
+      pubsub: gossipsub({
+        globalSignaturePolicy: StrictNoSign,
+        allowPublishToZeroTopicPeers: true,
+        ignoreDuplicatePublishError: true,
+        emitSelf: false,
+        fallbackToFloodsub: false,
+        allowedTopics: new Set(init.pubsubTopics),
+        maxInboundDataLength: init.pubsubMaxFrameBytes,
+        maxTopicBytesPerPeer: init.pubsubTopics.length * 1200 + 4096,
+        messageProcessingConcurrency: 16
+      } as any),
       dht: kadDHT({
         protocol: DHT_PROTOCOL,
         clientMode: network.dhtMode === 'auto' ? undefined : network.dhtMode === 'client',

@@ -6,6 +6,8 @@ import type { Connection } from '@libp2p/interface'
 import type { ConnectResult, PeerView, StatusView } from '../api/backend.ts'
 import { HearthError } from '../errors.ts'
 import { createHearthLibp2p } from './libp2p.ts'
+import { allIntentcastTopics } from '../intentcast/topics.ts'
+import { MAX_SEALED_BYTES } from '../intentcast/seal.ts'
 import type { HearthLibp2p } from './libp2p.ts'
 import { createContacts } from './contacts.ts'
 import type { Contacts } from './contacts.ts'
@@ -65,6 +67,9 @@ export interface Network {
   ping (target: string, options?: { signal?: AbortSignal }): Promise<{ peerId: string, path: PeerView['path'], ms: number }>
 }
 
+/** one gossipsub RPC frame: a sealed message plus framing, and room for control messages */
+const PUBSUB_MAX_FRAME_BYTES = 2 * MAX_SEALED_BYTES + 8192
+
 const rank = (p: PeerView['path']): number => p === 'relayed' ? 1 : 0
 
 export async function createNetwork (components: NetworkComponents, init: NetworkInit): Promise<Network> {
@@ -80,7 +85,9 @@ export async function createNetwork (components: NetworkComponents, init: Networ
     network: init.config,
     transport: init.transport ?? 'tcp',
     relayGate,
-    relayLimits
+    relayLimits,
+    pubsubTopics: allIntentcastTopics(),
+    pubsubMaxFrameBytes: PUBSUB_MAX_FRAME_BYTES
   })
   let internals: ReturnType<typeof libp2pInternals>
   try { internals = libp2pInternals(libp2p) } catch (err) { await libp2p.stop(); throw err }

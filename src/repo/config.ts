@@ -4,6 +4,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { HearthError, invalidConfig } from '../errors.ts'
 import { writeFileAtomic } from '../fs/index.ts'
+import { defaultWebhookConfig, parseWebhookConfig } from '../webhook/config.ts'
+import type { WebhookConfig } from '../webhook/config.ts'
 
 export const CONFIG_VERSION = 1
 /** A config file is small; a huge one is a mistake or an attack (research/security.md B.6 #78). */
@@ -37,7 +39,18 @@ export interface NetworkConfig {
   relayReservations: number
   /** ask the home router for a port mapping (UPnP IGD / NAT-PMP) when listening on a LAN address */
   upnp: boolean
+  /** how often mDNS asks the LAN for Hearth nodes (it always asks once at start and answers others' questions) */
+  mdnsIntervalMs: number
 }
+
+/**
+ * 'low-power' (a Raspberry Pi, a small VPS): fewer connections, a DHT client that stores and
+ * answers nothing for others, and mDNS asking the LAN every 5 minutes instead of every 10 s.
+ * A profile changes the defaults only: a network key set to anything but its default wins.
+ */
+export type Profile = 'default' | 'low-power'
+export const PROFILES: readonly Profile[] = ['default', 'low-power']
+export const LOW_POWER: Readonly<Partial<NetworkConfig>> = { maxConnections: 32, dhtMode: 'client', mdnsIntervalMs: 300_000 }
 
 export interface AgreementsConfig {
   /** term ids accepted without asking (vendor rules), e.g. ["SD-BASE", "SD-BASE-DP"] */
@@ -50,16 +63,57 @@ export interface AgreementsConfig {
   maxProposalsPerSecond: number
 }
 
+/** A vendor rule: answer matching intents with this offer at once (issue 4, vendor side). */
+export interface AutoOfferRule {
+  /** a category id of protocols/intentcast/categories.json */
+  category: string
+  /** the intent must carry at least one of these tags (none: any intent of the category) */
+  tags: string[]
+  /** the offer: items with prices, the total, how it is delivered, for how long it holds */
+  offer: {
+    items: Array<{ name: string, quantity: number, price: { amount: string, currency: string } }>
+    total: { amount: string, currency: string }
+    fulfilment: { method: 'delivery' | 'pickup' | 'service-on-site' }
+    validForSeconds: number
+    conditions?: { termsAndConditions?: string, refundPolicy?: string, warranty?: string }
+    proposedAgreement?: { termId: string, share: string[], purposes: string[], validForSeconds: number }
+  }
+}
+
+export interface IntentcastConfig {
+  /** relay every intentcast topic for others (a bootstrap or community node); stores nothing */
+  router: boolean
+  /** offers kept per intent of hers; more are refused */
+  maxOffersPerIntent: number
+  vendor: {
+    /** category ids to receive intents for; empty = not a vendor */
+    categories: string[]
+    /** the name offers carry (vendor.name); null = none */
+    name: string | null
+    /** intents held at once; more are refused until some expire */
+    maxIntents: number
+    /** new intents accepted per second, all topics together (twice that in a burst) */
+    maxIntentsPerSecond: number
+    autoOffers: AutoOfferRule[]
+  }
+}
+
 export interface HearthConfig {
   version: number
+  /** 'default' or 'low-power' (see Profile) */
+  profile: Profile
   network: NetworkConfig
   api: { port: number }
   agreements: AgreementsConfig
+  intentcast: IntentcastConfig
+  /** the CRM webhook of a vendor's node (docs/webhook.md); url null = off */
+  webhook: WebhookConfig
 }
 
 export function defaultConfig (): HearthConfig {
   return {
     version: CONFIG_VERSION,
+    profile: 'default',
     network: {
       listen: [`/ip4/0.0.0.0/tcp/${DEFAULT_P2P_PORT}`, `/ip6/::/tcp/${DEFAULT_P2P_PORT}`],
       announce: [],
@@ -72,10 +126,17 @@ export function defaultConfig (): HearthConfig {
       inboundConnectionThreshold: 5,
       relay: 'auto',
       relayReservations: 2,
-      upnp: true
+      upnp: true,
+      mdnsIntervalMs: 10_000
     },
     api: { port: DEFAULT_API_PORT },
-    agreements: { autoAccept: [], accepts: [], maxPendingPerPeer: 32, maxProposalsPerSecond: 20 }
+    agreements: { autoAccept: [], accepts: [], maxPendingPerPeer: 32, maxProposalsPerSecond: 20 },
+    intentcast: {
+      router: false,
+      maxOffersPerIntent: 100,
+      vendor: { categories: [], name: null, maxIntents: 10_000, maxIntentsPerSecond: 50, autoOffers: [] }
+    },
+    webhook: defaultWebhookConfig()
   }
 }
 
@@ -123,14 +184,16 @@ export async function saveConfig (path: string, config: HearthConfig): Promise<v
 
 /** Strict: unknown keys are errors (a typo must not be silently ignored), every value bounded. */
 export function parseConfig (raw: unknown): HearthConfig {
-  const root = object(raw, '(root)', ['version', 'network', 'api', 'agreements'])
+  const root = object(raw, '(root)', ['version', 'profile', 'network', 'api', 'agreements', 'intentcast', 'webhook'])
   if (root.version !== CONFIG_VERSION) throw invalidConfig('version', `must be ${CONFIG_VERSION}`)
   const d = defaultConfig()
-  const net = root.network === undefined ? {} : object(root.network, 'network', Object.keys(d.network))
+  const profile = oneOf(root.profile ?? d.profile, 'profile', PROFILES)
+  const net = withProfile(profile, root.network === undefined ? {} : object(root.network, 'network', Object.keys(d.network)), d.network)
   const api = root.api === undefined ? {} : object(root.api, 'api', ['port'])
   const agr = root.agreements === undefined ? {} : object(root.agreements, 'agreements', Object.keys(d.agreements))
   return {
     version: CONFIG_VERSION,
+    profile,
     network: {
       listen: addrs(net.listen ?? d.network.listen, 'network.listen', false),
       announce: addrs(net.announce ?? d.network.announce, 'network.announce', false),
@@ -142,7 +205,8 @@ export function parseConfig (raw: unknown): HearthConfig {
       inboundConnectionThreshold: int(net.inboundConnectionThreshold ?? d.network.inboundConnectionThreshold, 'network.inboundConnectionThreshold', 1, 100_000),
       relay: oneOf(net.relay ?? d.network.relay, 'network.relay', ['auto', 'on', 'off'] as const),
       relayReservations: int(net.relayReservations ?? d.network.relayReservations, 'network.relayReservations', 0, 4),
-      upnp: bool(net.upnp ?? d.network.upnp, 'network.upnp')
+      upnp: bool(net.upnp ?? d.network.upnp, 'network.upnp'),
+      mdnsIntervalMs: int(net.mdnsIntervalMs ?? d.network.mdnsIntervalMs, 'network.mdnsIntervalMs', 1_000, 3_600_000)
     },
     api: { port: int(api.port ?? d.api.port, 'api.port', 0, 65535) },
     agreements: {
@@ -150,7 +214,52 @@ export function parseConfig (raw: unknown): HearthConfig {
       accepts: termIds(agr.accepts ?? d.agreements.accepts, 'agreements.accepts'),
       maxPendingPerPeer: int(agr.maxPendingPerPeer ?? d.agreements.maxPendingPerPeer, 'agreements.maxPendingPerPeer', 1, 10_000),
       maxProposalsPerSecond: int(agr.maxProposalsPerSecond ?? d.agreements.maxProposalsPerSecond, 'agreements.maxProposalsPerSecond', 1, 100_000)
+    },
+    intentcast: parseIntentcast(root.intentcast, d.intentcast),
+    webhook: parseWebhookConfig(root.webhook)
+  }
+}
+
+function parseIntentcast (raw: unknown, d: IntentcastConfig): IntentcastConfig {
+  const ic = raw === undefined ? {} : object(raw, 'intentcast', Object.keys(d))
+  const v = ic.vendor === undefined ? {} : object(ic.vendor, 'intentcast.vendor', Object.keys(d.vendor))
+  const name = v.name ?? d.vendor.name
+  if (name !== null && (typeof name !== 'string' || name.length < 1 || name.length > 100)) throw invalidConfig('intentcast.vendor.name', 'must be null or a name of 1 to 100 characters')
+  const rules = v.autoOffers ?? d.vendor.autoOffers
+  if (!Array.isArray(rules) || rules.length > 64) throw invalidConfig('intentcast.vendor.autoOffers', 'must be a list of at most 64 rules')
+  return {
+    router: bool(ic.router ?? d.router, 'intentcast.router'),
+    maxOffersPerIntent: int(ic.maxOffersPerIntent ?? d.maxOffersPerIntent, 'intentcast.maxOffersPerIntent', 1, 10_000),
+    vendor: {
+      categories: categoryIds(v.categories ?? d.vendor.categories, 'intentcast.vendor.categories'),
+      name,
+      maxIntents: int(v.maxIntents ?? d.vendor.maxIntents, 'intentcast.vendor.maxIntents', 1, 1_000_000),
+      maxIntentsPerSecond: int(v.maxIntentsPerSecond ?? d.vendor.maxIntentsPerSecond, 'intentcast.vendor.maxIntentsPerSecond', 1, 100_000),
+      autoOffers: rules.map((r, i) => autoOfferRule(r, `intentcast.vendor.autoOffers[${i}]`))
     }
+  }
+}
+
+/** Category ids are checked against protocols/intentcast/categories.json when the node starts. */
+function categoryIds (v: unknown, field: string): string[] {
+  if (!Array.isArray(v) || v.length > 64) throw invalidConfig(field, 'must be a list of at most 64 category ids')
+  return v.map((c, i) => {
+    if (typeof c !== 'string' || !/^[a-z0-9-]{1,40}$/.test(c)) throw invalidConfig(`${field}[${i}]`, 'must be a category id such as bicycles (hearth categories)')
+    return c
+  })
+}
+
+/** Shape only; the offer a rule makes is checked against the Offer schema when the node starts. */
+function autoOfferRule (raw: unknown, field: string): AutoOfferRule {
+  const r = object(raw, field, ['category', 'tags', 'offer'])
+  const offer = object(r.offer, `${field}.offer`, ['items', 'total', 'fulfilment', 'validForSeconds', 'conditions', 'proposedAgreement'])
+  const [category] = categoryIds([r.category], `${field}.category`)
+  const tags = r.tags ?? []
+  if (!Array.isArray(tags) || tags.length > 16 || !tags.every(t => typeof t === 'string' && /^[a-z0-9-]{1,32}$/.test(t))) throw invalidConfig(`${field}.tags`, 'must be a list of at most 16 tags (lower-case letters, digits, -)')
+  return {
+    category: category!,
+    tags: tags as string[],
+    offer: { ...offer, validForSeconds: int(offer.validForSeconds, `${field}.offer.validForSeconds`, 60, 90 * 24 * 3600) } as AutoOfferRule['offer']
   }
 }
 
@@ -177,6 +286,15 @@ function bool (v: unknown, field: string): boolean {
 function int (v: unknown, field: string, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw invalidConfig(field, `must be an integer from ${min} to ${max}`)
   return v
+}
+/** The profile's values replace keys left out or left at their default (init writes every key). */
+function withProfile (profile: Profile, net: Record<string, unknown>, defaults: NetworkConfig): Record<string, unknown> {
+  if (profile === 'default') return net
+  const out = { ...net }
+  for (const [key, value] of Object.entries(LOW_POWER)) {
+    if (out[key] === undefined || out[key] === defaults[key as keyof NetworkConfig]) out[key] = value
+  }
+  return out
 }
 function oneOf<T extends string> (v: unknown, field: string, options: readonly T[]): T {
   if (typeof v !== 'string' || !(options as readonly string[]).includes(v)) throw invalidConfig(field, `must be one of ${options.join(', ')}`)

@@ -9,7 +9,9 @@ export const repoPaths = (repo: string) => ({
   keystore: join(repo, 'keystore', 'identity.json'),
   datastore: join(repo, 'datastore'),
   api: join(repo, 'api'),
-  apiToken: join(repo, 'api.token')
+  apiToken: join(repo, 'api.token'),
+  /** the CRM webhook's HMAC secret, 32 bytes, 0600 (src/webhook/secret.ts) */
+  webhookKey: join(repo, 'webhook.key')
 })
 export type RepoPaths = ReturnType<typeof repoPaths>
 

@@ -17,8 +17,14 @@
  *   ledger!head                   -> { index, hash }
  *   profile!current               -> Profile          her own fields and version
  *   held!<agreementId>            -> HeldData         data a counterparty shared with us under an agreement
+ *   intents!<intentId>            -> OwnIntent        her intents: the label its keys derive from, each version's JWT, status
+ *   offers!<intentId>!<offerId>   -> ReceivedOffer    offers she received, the exact JWT, status
+ *   market!<intentId>             -> MarketIntent     (vendor) intents received; deleted at expiry or withdrawal
+ *   marketOffers!<offerId>        -> SentOffer        (vendor) offers this node made, the exact JWT, status
+ *   webhook!q!<seq, 16 digits>    -> QueuedEvent      (vendor) CRM webhook events waiting for a 2xx, in order (src/webhook/queue.ts)
+ *   webhook!seq                   -> number           the last webhook seq handed out
  */
 export const STORE_FORMAT_VERSION = 1
 
-export const SUBLEVELS = ['meta', 'self', 'contacts', 'libp2p', 'agreements', 'messages', 'outbox', 'replay', 'ledger', 'profile', 'held'] as const
+export const SUBLEVELS = ['meta', 'self', 'contacts', 'libp2p', 'agreements', 'messages', 'outbox', 'replay', 'ledger', 'profile', 'held', 'intents', 'offers', 'market', 'marketOffers', 'webhook'] as const
 export type SublevelName = typeof SUBLEVELS[number]

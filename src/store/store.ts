@@ -32,6 +32,13 @@ export interface Store {
   readonly ledger: JsonSublevel
   readonly profile: JsonSublevel
   readonly held: JsonSublevel
+  /** intentcasting (src/intentcast/store.ts) */
+  readonly intents: JsonSublevel
+  readonly offers: JsonSublevel
+  readonly market: JsonSublevel
+  readonly marketOffers: JsonSublevel
+  /** the CRM webhook's queue (src/webhook/queue.ts) */
+  readonly webhook: JsonSublevel
   /** libp2p's datastore (peer store, DHT records) inside the same LevelDB. */
   readonly datastore: LevelDatastore
   get<T> (sublevel: JsonSublevel, key: string): Promise<T | undefined>
@@ -80,6 +87,11 @@ export async function openStore (init: StoreInit): Promise<Store> {
     ledger: sub('ledger'),
     profile: sub('profile'),
     held: sub('held'),
+    intents: sub('intents'),
+    offers: sub('offers'),
+    market: sub('market'),
+    marketOffers: sub('marketOffers'),
+    webhook: sub('webhook'),
     datastore,
     async get<T> (sublevel: JsonSublevel, key: string) {
       return await sublevel.get(key) as T | undefined

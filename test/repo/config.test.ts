@@ -88,7 +88,7 @@ describe('config.json', () => {
 
     it('for an unknown key (a typo), naming the key', async () => {
       await expect(loadConfig(await configFile(json({ version: 1, apiListn: '127.0.0.1:5001' })))).rejects.toMatchObject({
-        ...invalid(/^config apiListn: unknown key \(allowed: version, network, api, agreements\)$/),
+        ...invalid(/^config apiListn: unknown key \(allowed: version, profile, network, api, agreements, intentcast, webhook\)$/),
         details: { field: 'apiListn' }
       })
       expect(() => parseConfig(withNetwork({ maxConnection: 50 }))).toThrow(expect.objectContaining(invalid(/^config network\.maxConnection: unknown key/)))

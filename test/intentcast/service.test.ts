@@ -1,0 +1,61 @@
+import { describe, it, expect } from 'vitest'
+import { startTestNode, waitFor, waitPublished } from '../fixtures/node.ts'
+import type { HearthNode } from '../../src/node.ts'
+import type { HearthConfig } from '../../src/repo/config.ts'
+
+const vendorOf = (categories: string[], name: string) => (c: HearthConfig): HearthConfig => {
+  c.intentcast.vendor.categories = categories
+  c.intentcast.vendor.name = name
+  return c
+}
+
+const bikeOffer = {
+  items: [{ name: 'Road bike, 56 cm', quantity: 1, price: { amount: '280', currency: 'EUR' } }],
+  total: { amount: '280', currency: 'EUR' },
+  fulfilment: { method: 'delivery' as const },
+  proposedAgreement: { termId: 'SD-BASE', share: ['postalAddress' as const], purposes: ['dpv:ServiceProvision'], validForSeconds: 30 * 86400 },
+  validForSeconds: 3600
+}
+
+async function market (): Promise<{ hub: HearthNode, person: HearthNode, bikes: HearthNode, phones: HearthNode }> {
+  const hub = await startTestNode({ configure: c => { c.intentcast.router = true; return c } })
+  const bootstrap = [hub.network.addresses()[0]!]
+  const [person, bikes, phones] = await Promise.all([
+    startTestNode({ bootstrap }),
+    startTestNode({ bootstrap, configure: vendorOf(['bicycles'], 'Vélo Lyon') }),
+    startTestNode({ bootstrap, configure: vendorOf(['electronics'], 'Phone Shop') })
+  ])
+  await Promise.all([person, bikes, phones].map(waitPublished))
+  return { hub, person, bikes, phones }
+}
+
+describe('intentcast between a person and vendors', () => {
+  it('an intent reaches the vendor of its category only; its offer comes back; accepting forms an agreement', async () => {
+    const { person, bikes, phones } = await market()
+    await person.agreements.setProfile({ postalAddress: '1 rue de la Paix, Lyon' })
+    const intent = await person.intentcast.person.create({
+      what: 'A used road bike, size 56', category: 'bicycles', tags: ['road'],
+      budget: { max: '300', currency: 'EUR' }, where: { country: 'FR', region: 'FR-69' },
+      disclosureOnAccept: ['postalAddress'], expiresInSeconds: 7 * 86400
+    })
+    expect(intent.pairwiseDid).not.toBe(person.did)
+    await waitFor('the bike shop to hold the intent', async () => (await bikes.intentcast.vendor.intents()).length === 1)
+    const seen = (await bikes.intentcast.vendor.intents())[0]!
+    expect(seen).toMatchObject({ id: intent.id, what: 'A used road bike, size 56', pairwiseDid: intent.pairwiseDid })
+    expect(JSON.stringify(seen)).not.toContain(person.did)
+
+    const offer = await bikes.intentcast.vendor.offer(intent.id, bikeOffer)
+    await waitFor('her node to receive the offer', async () => (await person.intentcast.person.offers(intent.id)).length === 1)
+    expect((await person.intentcast.person.offers(intent.id))[0]).toMatchObject({ id: offer.id, vendor: { did: bikes.did, name: 'Vélo Lyon' }, status: 'open' })
+
+    const { agreement } = await person.intentcast.person.accept(offer.id)
+    expect(agreement?.counterparty).toBe(bikes.did)
+    await waitFor('the agreement to be active on both sides', async () =>
+      (await person.agreements.get(agreement!.id))?.state === 'active' && (await bikes.agreements.get(agreement!.id))?.state === 'active')
+    await waitFor('the bike shop to hold her address under it', async () => (await bikes.agreements.held(agreement!.id))?.fields.postalAddress === '1 rue de la Paix, Lyon')
+    // she withdrew the intent when she accepted: the vendor deleted it
+    await waitFor('the vendor to drop the intent', async () => (await bikes.intentcast.vendor.intents()).length === 0)
+    expect((await phones.intentcast.vendor.intents())).toEqual([])
+    expect(await phones.agreements.list()).toEqual([])
+  })
+})
