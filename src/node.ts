@@ -31,6 +31,8 @@ export interface HearthNodeInit {
   configure?: (config: HearthConfig) => HearthConfig
   /** agreement engine timing (tests): outbox retry bounds, clock */
   agreements?: Omit<AgreementsInit, 'policy'>
+  /** intentcast timing (tests): how often expired intents and offers are swept */
+  intentcast?: { sweepIntervalMs?: number }
   /** CRM webhook retry bounds (tests; defaults 1 s to 5 min) */
   webhook?: { minRetryMs?: number, maxRetryMs?: number }
 }
@@ -99,7 +101,7 @@ export async function createHearthNode (init: HearthNodeInit): Promise<HearthNod
       connect: async (did, options) => await network.connect(did, options),
       emit: bus.emit,
       on: bus.on
-    }, config.intentcast)
+    }, config.intentcast, init.intentcast)
   } catch (err) {
     await store.close()
     throw err
@@ -140,8 +142,9 @@ export async function createHearthNode (init: HearthNodeInit): Promise<HearthNod
       if (stopped) return
       stopped = true
       phase = 'stopping'
-      await intentcast.stop()
+      // first: stopping aborts the outbox's requests at once, so nothing is acknowledged after stop()
       await agreements.stop()
+      await intentcast.stop()
       await network.stop()
       await webhook.stop() // last: events of the shutdown are still queued
       await store.close()

@@ -45,7 +45,7 @@ export interface Intentcast {
 
 export const SWEEP_INTERVAL_MS = 10_000
 
-export function createIntentcast (components: IntentcastComponents, config: IntentcastConfig, init: { now?: () => number } = {}): Intentcast {
+export function createIntentcast (components: IntentcastComponents, config: IntentcastConfig, init: { now?: () => number, sweepIntervalMs?: number } = {}): Intentcast {
   for (const c of [...config.vendor.categories, ...config.vendor.autoOffers.map(r => r.category)]) {
     if (!isCategory(c)) throw invalidConfig('intentcast.vendor', `${JSON.stringify(c)} is not a category (hearth intent categories)`)
   }
@@ -115,7 +115,7 @@ export function createIntentcast (components: IntentcastComponents, config: Inte
       await person.start()
       await vendor.start()
       await sweep()
-      timer = setInterval(() => { void sweep().catch(() => {}) }, SWEEP_INTERVAL_MS)
+      timer = setInterval(() => { void sweep().catch(() => {}) }, init.sweepIntervalMs ?? SWEEP_INTERVAL_MS)
       timer.unref?.()
     },
     async stop () {
