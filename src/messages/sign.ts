@@ -15,7 +15,14 @@ import type { MessageHeader, MessagePayload, SignedMessage, SignInput } from './
  * research, section 9); did-jwt's verifyJWT accepts the result (test/messages/did-jwt-conformance).
  * Header and payload are written in one fixed key order, which verifiers require.
  */
-export const newRandomId = (): string => encodeBase64url(randomBytes(RANDOM_ID_BYTES))
+export function newRandomId (): string {
+  // never one that starts with '-': people pass ids to the CLI, whose parser would take
+  // `hearth offer show -Kx…` for an option (1 in 64 ids; receivers still accept any)
+  for (;;) {
+    const id = encodeBase64url(randomBytes(RANDOM_ID_BYTES))
+    if (id[0] !== '-') return id
+  }
+}
 
 /** `kid`: the did:key verification method, '<did>#<multibase key>' (did:key spec). */
 export const kidOf = (did: string): string => `${did}#${did.slice('did:key:'.length)}`
