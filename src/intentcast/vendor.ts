@@ -96,7 +96,10 @@ export function createVendor (ctx: IcCtx): Vendor {
       try { limiter.consume('intents') } catch { return refuse('RATE_LIMITED') }
       if (held >= config.vendor.maxIntents) return refuse('STORE_FULL')
       const rec: MarketIntent = { id: body.intentId, pairwiseDid: v.payload.iss, jwt: v.jwt, messageId: v.id, seq: body.seq, category: body.category, expiresAt: Date.parse(body.expiresAt), receivedAt: ctx.now(), via }
-      await store.batch([{ type: 'put', sublevel: store.market, key: rec.id, value: rec }])
+      // Not synced: nothing is acknowledged to anyone for a received intent, and gossip is best
+      // effort anyway; an intent lost in a power cut is one this vendor never heard. (The
+      // webhook's queue, which the CRM relies on, syncs its own writes.)
+      await store.batch([{ type: 'put', sublevel: store.market, key: rec.id, value: rec }], { sync: false })
       held++
       ctx.emit('market:intent', { intentId: rec.id, intent: marketIntentView(rec) })
     })

@@ -12,10 +12,10 @@ const until = async (node: HearthNode, id: string, want: string): Promise<void> 
 
 describe('export a stopped node, restore it elsewhere: the same node, moved', () => {
   it('every entry of every sublevel comes back; same DID and PeerId; its agreement, intent and ledger continue with the vendor both ways', async () => {
-    const hub = await startTestNode()
+    const hub = await startTestNode({ configure: c => { c.intentcast.router = true; return c } })
     const bootstrap = [hub.network.addresses()[0]!]
     const alice = await startTestNode({ bootstrap })
-    const shop = await startTestNode({ bootstrap, autoAccept: ['SD-BASE'] })
+    const shop = await startTestNode({ bootstrap, autoAccept: ['SD-BASE'], configure: c => { c.intentcast.vendor.categories = ['electronics']; return c } })
     await Promise.all([alice, shop].map(waitPublished))
 
     await alice.agreements.setProfile({ email: 'alice@example.org' })
@@ -23,8 +23,14 @@ describe('export a stopped node, restore it elsewhere: the same node, moved', ()
     await until(alice, id, 'active')
     await waitFor('every message acknowledged', async () => (await alice.agreements.get(id))?.pending.length === 0)
     await waitFor('the shop to hold her email', async () => (await shop.agreements.held(id))?.fields.email === 'alice@example.org')
-    const category = alice.intentcast.categories()[0]!.id
-    const intent = await alice.intentcast.person.create({ what: 'a 27-inch monitor', category, expiresInSeconds: 3600 }) as { id: string }
+    const intent = await alice.intentcast.person.create({ what: 'a 27-inch monitor', category: 'electronics', expiresInSeconds: 3600 })
+    await waitFor('the shop to hold her intent', async () => (await shop.intentcast.vendor.intents()).length === 1)
+    const offer = await shop.intentcast.vendor.offer(intent.id, {
+      items: [{ name: 'Monitor 27"', quantity: 1, price: { amount: '199', currency: 'EUR' } }], total: { amount: '199', currency: 'EUR' },
+      fulfilment: { method: 'delivery' }, validForSeconds: 3600,
+      proposedAgreement: { termId: 'SD-BASE', share: ['email'], purposes: ['dpv:ServiceProvision'], validForSeconds: 86400 }
+    })
+    await waitFor('her node to hold the offer', async () => (await alice.intentcast.person.offers()).length === 1)
 
     const { did, peerId, repo } = alice
     await alice.stop()
@@ -39,6 +45,7 @@ describe('export a stopped node, restore it elsewhere: the same node, moved', ()
     const restored = await restoreBundle({ bundle: exported.file, repo: moved, passphrase: TEST_PASSPHRASE })
     expect(restored).toMatchObject({ did, peerId, entries: source.length, agreements: 1 })
     expect(restored.sublevels.intents).toBe(1)
+    expect(restored.sublevels.offers).toBe(1)
 
     // byte for byte: every key and value of every sublevel, libp2p's datastore included
     expect(await rawEntries(repoPaths(moved).datastore)).toEqual(source)
@@ -52,7 +59,8 @@ describe('export a stopped node, restore it elsewhere: the same node, moved', ()
     expect(pi.peerId).toBe(peerId)
     expect(await pi.agreements.get(id)).toMatchObject({ state: 'active', counterparty: shop.did })
     expect(await pi.ledger.verify()).toMatchObject({ ok: true })
-    expect((await pi.intentcast.person.list() as Array<{ id: string }>).map(i => i.id)).toContain(intent.id)
+    expect((await pi.intentcast.person.list()).map(i => i.id)).toContain(intent.id)
+    expect((await pi.intentcast.person.offers(intent.id)).map(o => o.id)).toEqual([offer.id])
 
     // she reaches the shop by DID, and the shop reaches her by DID (the same PeerId, now on the Pi)
     expect(await pi.connect(shop.did)).toMatchObject({ did: shop.did })
@@ -66,5 +74,10 @@ describe('export a stopped node, restore it elsewhere: the same node, moved', ()
     await until(pi, id, 'terminated')
     await until(shop, id, 'terminated')
     expect(await pi.ledger.verify()).toMatchObject({ ok: true })
+    // the intent's keys came back with it (derived from the seed and the stored label): she can
+    // still accept the offer made before the move, and that agreement forms too
+    const { agreement } = await pi.intentcast.person.accept(offer.id)
+    await until(shop, agreement!.id, 'active')
+    expect((await shop.intentcast.vendor.sent())[0]).toMatchObject({ id: offer.id, status: 'accepted', agreementId: agreement!.id })
   })
 })

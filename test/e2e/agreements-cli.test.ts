@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tempDir, waitFor } from '../fixtures/node.ts'
-import { hearth, startDaemon } from '../fixtures/cli.ts'
+import { follow, hearth, startDaemon } from '../fixtures/cli.ts'
 
 const PASS = 'a long enough test passphrase'
 const env = { HEARTH_PASSPHRASE: PASS }
@@ -18,32 +18,6 @@ async function newRepo (accepts: string[] = []): Promise<{ repo: string, did: st
     await writeFile(join(repo, 'config.json'), JSON.stringify(config))
   }
   return { repo, did: r.json.did }
-}
-
-/** Read the daemon's event stream (fetch, since EventSource cannot send the token) into a list. */
-async function follow (repo: string): Promise<{ events: Array<{ type: string, data: any }>, stop: () => void }> {
-  const url = (await readFile(join(repo, 'api'), 'utf8')).trim()
-  const token = (await readFile(join(repo, 'api.token'), 'utf8')).trim()
-  const controller = new AbortController()
-  const res = await fetch(`${url}/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal })
-  const events: Array<{ type: string, data: any }> = []
-  void (async () => {
-    let buf = ''
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buf += Buffer.from(chunk).toString()
-        let i
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i)
-          buf = buf.slice(i + 2)
-          const type = /^event: (.*)$/m.exec(block)?.[1]
-          const data = /^data: (.*)$/m.exec(block)?.[1]
-          if (type !== undefined && data !== undefined) events.push({ type, data: JSON.parse(data).data })
-        }
-      }
-    } catch { /* aborted */ }
-  })()
-  return { events, stop: () => { controller.abort() } }
 }
 
 describe('agreements through the hearth command', () => {

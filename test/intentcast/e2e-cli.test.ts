@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tempDir, waitFor } from '../fixtures/node.ts'
-import { hearth, startDaemon } from '../fixtures/cli.ts'
+import { follow, hearth, startDaemon } from '../fixtures/cli.ts'
 
 /** Issue 4 through the real `hearth` binary: three daemons on TCP (a router, a person, a vendor). */
 const PASS = 'a long enough test passphrase'
@@ -28,6 +28,7 @@ describe('intentcasting through the hearth command', () => {
     const bootstrap = ['--bootstrap', dr.ready.listen[0]]
     await startDaemon(['--repo', person.repo], env, bootstrap)
     await startDaemon(['--repo', shop.repo], env, bootstrap)
+    const shopEvents = await follow(shop.repo)
     const cli = async (repo: string, args: string[]) => {
       const r = await hearth(['--repo', repo, '--json', ...args])
       expect(r.code, r.stderr).toBe(0)
@@ -50,12 +51,15 @@ describe('intentcasting through the hearth command', () => {
 
     await waitFor('the shop to hold the intent', async () => (await cli(shop.repo, ['market'])).intents.length === 1, 30_000)
     const held = (await cli(shop.repo, ['market'])).intents[0]
+    // every intent that arrives is also an event on the vendor's stream (the CRM's feed)
+    await waitFor('the market:intent event', () => shopEvents.events.some(e => e.type === 'market:intent' && e.data.intentId === intent.id))
     expect(JSON.stringify(held)).not.toContain(person.did)
     const offer = await cli(shop.repo, ['market', 'offer', intent.id, '--item', 'Road bike 56cm:1:280EUR', '--valid', '1d', '--terms', 'SD-BASE', '--share', 'postalAddress'])
     expect(offer).toMatchObject({ total: { amount: '280', currency: 'EUR' }, status: 'open' })
 
     await waitFor('her offer to arrive', async () => (await cli(person.repo, ['offers'])).offers.length === 1, 30_000)
     const human = await hearth(['--repo', person.repo, 'offer', 'show', offer.id])
+    expect(human.code, human.stderr).toBe(0)
     expect(human.stdout).toContain('Vélo Lyon')
     expect(human.stdout).toContain('280 EUR')
     await cli(person.repo, ['profile', 'set', 'postalAddress', '1 rue de la Paix, Lyon'])
@@ -68,5 +72,7 @@ describe('intentcasting through the hearth command', () => {
     expect((await cli(shop.repo, ['market', 'offers'])).offers[0]).toMatchObject({ id: offer.id, status: 'accepted', agreementId })
     expect((await cli(person.repo, ['intents'])).intents[0]).toMatchObject({ id: intent.id, status: 'accepted' })
     await waitFor('the shop to drop the intent', async () => (await cli(shop.repo, ['market'])).intents.length === 0, 30_000)
+    expect(shopEvents.events.map(e => e.type)).toEqual(expect.arrayContaining(['market:intent', 'market:offer-sent', 'market:offer-accepted', 'market:intent-removed']))
+    shopEvents.stop()
   }, 120_000)
 })

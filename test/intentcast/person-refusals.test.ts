@@ -19,11 +19,11 @@ import { intentTerms } from '../../src/intentcast/context.ts'
  * refused by her node and nothing is stored; bad intents on a topic are refused by every hop;
  * vendors delete an intent at its withdrawal or expiry (read from the vendor's store).
  */
-async function market (): Promise<{ hub: HearthNode, person: HearthNode, vendor: HearthNode, other: HearthNode }> {
+async function market (personSweepMs?: number): Promise<{ hub: HearthNode, person: HearthNode, vendor: HearthNode, other: HearthNode }> {
   const hub = await startTestNode({ configure: c => { c.intentcast.router = true; return c } })
   const bootstrap = [hub.network.addresses()[0]!]
   const [person, vendor, other] = await Promise.all([
-    startTestNode({ bootstrap }),
+    startTestNode({ bootstrap, ...(personSweepMs !== undefined ? { intentcastSweepMs: personSweepMs } : {}) }),
     startTestNode({ bootstrap, configure: c => { c.intentcast.vendor.categories = ['bicycles']; return c } }),
     startTestNode({ bootstrap })
   ])
@@ -108,12 +108,16 @@ describe('her node refuses bad offers and stores nothing of them', () => {
   }, 120_000)
 
   it('at expiry the vendor deletes the intent and her node refuses offers for it', async () => {
-    const { person, vendor, other } = await market()
+    // her sweeper must not run before the test does (it would forget the intent's key first)
+    const { person, vendor, other } = await market(3_600_000)
     const intent = await person.intentcast.person.create({ what: 'A child seat for a bike', category: 'bicycles', expiresInSeconds: 3 })
     await waitFor('the vendor to hold the intent', async () => (await vendor.intentcast.vendor.intents()).length === 1)
     const held = (await vendor.store.get<MarketIntent>(vendor.store.market, intent.id))!
     const replyKey = bodyOf<IntentBody>(held.jwt).replyKey
     await new Promise(resolve => setTimeout(resolve, 3200))
+    // past its expiry, before any sweep: an offer for it is refused by name, and not stored
+    await sendOffer(other, replyKey, intent.id, offerJwt(newKey(), { id: intent.id, pairwiseDid: intent.pairwiseDid, messageId: held.messageId }))
+    await waitFor('the offer for the expired intent to be refused', async () => await refused(person, 'INTENT_EXPIRED') === 1)
     // the sweeper runs every 10 s; run it now rather than wait
     await vendor.intentcast.sweep()
     await person.intentcast.sweep()
