@@ -121,6 +121,7 @@ export function createIntentcast (components: IntentcastComponents, config: Inte
     async stop () {
       if (timer !== undefined) clearInterval(timer)
       topics.stop()
+      vendor.stop()
       await sweeping?.catch(() => {})
       await components.libp2p.unhandle(INTENTCAST_PROTOCOL).catch(() => {})
     }

@@ -39,6 +39,7 @@ export interface Vendor {
   /** an OfferResponse 'accept' on /vrm/intentcast/1.0.0: her DID, revealed to us alone */
   onAccept (jwt: string): Promise<{ ok: true } | { ok: false, code: string }>
   sweep (now: number): Promise<number>
+  stop (): void
   readonly active: boolean
 }
 
@@ -58,6 +59,7 @@ export function createVendor (ctx: IcCtx): Vendor {
   const limiter = new RateLimiter({ points: 2 * config.vendor.maxIntentsPerSecond, duration: 2 })
   // acceptances whose agreement proposal has not arrived yet: agreementId -> what to check
   const awaiting = new Map<string, { did: string, offer: SentOffer }>()
+  let offEvents = (): void => {}
 
   const getMarket = async (id: string): Promise<MarketIntent> => {
     const rec = typeof id === 'string' && id.length <= 64 ? await store.get<MarketIntent>(store.market, id) : undefined
@@ -122,12 +124,17 @@ export function createVendor (ctx: IcCtx): Vendor {
       for (const c of categories) ctx.topics.subscribe(categoryTopic(c))
       ctx.topics.subscribe(inboxTopic(ctx.did))
       // an acceptance that came while the agreement proposal was still on its way
-      ctx.on(event => {
+      offEvents = ctx.on(event => {
         if (event.type !== 'agreement:decision') return
         const id = String(event.data.agreementId)
         const waiting = awaiting.get(id)
-        if (waiting !== undefined) void acceptAgreement(id, waiting.did, waiting.offer, 20)
+        if (waiting !== undefined) acceptLater(id, waiting.did, waiting.offer, 20)
       })
+    },
+
+    stop () {
+      offEvents()
+      awaiting.clear()
     },
 
     async intents () {
@@ -247,7 +254,7 @@ export function createVendor (ctx: IcCtx): Vendor {
         await store.batch([{ type: 'put', sublevel: store.marketOffers, key: offer.id, value: next }])
         ctx.emit('market:offer-accepted', { intentId: offer.intentId, offerId: offer.id, did: body.did, agreementId: body.agreementId })
         awaiting.set(body.agreementId!, { did: body.did!, offer: next })
-        void acceptAgreement(body.agreementId!, body.did!, next)
+        acceptLater(body.agreementId!, body.did!, next, 1)
         return { ok: true as const }
       })
     },
@@ -275,7 +282,14 @@ export function createVendor (ctx: IcCtx): Vendor {
    * offer proposed (the vendor already said yes to those terms). Otherwise it waits for a
    * person (agreement:decision), like any proposal.
    */
-  async function acceptAgreement (agreementId: string, did: string, offer: SentOffer, tries = 1): Promise<void> {
+  /** In the background; a failure (the node stopping, say) leaves the proposal to a person. */
+  function acceptLater (agreementId: string, did: string, offer: SentOffer, tries: number): void {
+    acceptAgreement(agreementId, did, offer, tries).catch(err => {
+      ctx.refuse('AUTO_ACCEPT_FAILED', { agreementId, error: (err as Error).message.slice(0, 200) })
+    })
+  }
+
+  async function acceptAgreement (agreementId: string, did: string, offer: SentOffer, tries: number): Promise<void> {
     let rec = await ctx.agreements.get(agreementId)
     // the decision event comes as the proposal is being stored: give it a moment
     for (let i = 1; rec === undefined && i < tries; i++) {
@@ -291,7 +305,7 @@ export function createVendor (ctx: IcCtx): Vendor {
       t.share.every(f => (proposed.share as string[]).includes(f)) &&
       t.purposes.every(p => proposed.purposes.includes(p))
     if (!within) return
-    await ctx.agreements.accept(agreementId).catch(err => { ctx.refuse('AUTO_ACCEPT_FAILED', { agreementId, error: (err as Error).message.slice(0, 200) }) })
+    await ctx.agreements.accept(agreementId)
   }
 
   return vendor
