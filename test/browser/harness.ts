@@ -1,4 +1,6 @@
 import { access, mkdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
@@ -11,7 +13,14 @@ import type { TestNodeOptions } from '../fixtures/node.ts'
 
 /** Debian's Chromium (`apt-get install chromium`); playwright-core never downloads a browser. */
 export const CHROMIUM = '/usr/bin/chromium'
-export const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+/**
+ * Where the screenshots go: docs/screenshots/ (committed, linked from the README) with
+ * HEARTH_SCREENSHOTS=1 (`npm run screenshots`); otherwise a temp directory, so that running
+ * the tests never changes the checkout (the pictures are still taken, at both widths).
+ */
+export const SCREENSHOTS = process.env.HEARTH_SCREENSHOTS === '1'
+  ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+  : join(tmpdir(), 'hearth-screenshots/')
 
 const found = await access(CHROMIUM).then(() => true, () => false)
 const root = process.getuid?.() === 0
