@@ -1,7 +1,7 @@
 import { HearthError } from '../errors.ts'
 import { verifyMessage } from '../messages/index.ts'
 import { applyMessage } from './state-machine.ts'
-import { loadAgreement, putAgreement, putMessage, ledgerOps, ACK_TTL_S } from './context.ts'
+import { commit, commitBatch, loadAgreement, putAgreement, putMessage, ledgerOps, ACK_TTL_S } from './context.ts'
 import type { Ctx } from './context.ts'
 import type { AgreementRecord, HeldData, Profile, StoredMessage } from './model.ts'
 import { react } from './reactions.ts'
@@ -24,10 +24,10 @@ export async function onAck (ctx: Ctx, outbox: Outbox, item: OutboxItem, ackJwt:
     throw new HearthError('UNREACHABLE', `not yet: ${body.error.reason ?? 'the peer waits for an earlier message'}`)
   }
   await ctx.exclusive(item.thread, async () => {
-    const sent = await ctx.store.get<StoredMessage>(ctx.store.messages, item.messageId)
+    const sent = await ctx.cache.get<StoredMessage>(ctx.store.messages, item.messageId)
     const rec = await loadAgreement(ctx, item.thread)
     if (sent === undefined || rec === undefined) {
-      await ctx.store.batch([outbox.dequeue(item)])
+      await commitBatch(ctx, [outbox.dequeue(item)])
       return
     }
     const at = ctx.now()
@@ -48,11 +48,11 @@ export async function onAck (ctx: Ctx, outbox: Outbox, item: OutboxItem, ackJwt:
         next = { ...base, lastError: { messageId: item.messageId, code: 'INVALID_STATE', reason: (err as Error).message } }
       }
     }
-    const profile = await ctx.store.get<Profile>(ctx.store.profile, 'current')
-    const held = await ctx.store.get<HeldData>(ctx.store.held, rec.id)
+    const profile = await ctx.cache.get<Profile>(ctx.store.profile, 'current')
+    const held = await ctx.cache.get<HeldData>(ctx.store.held, rec.id)
     const r = react(ctx, outbox, rec, next, profile, held)
     const erase = r.erase === true ? await erasureOps(ctx, r.rec) : []
-    await ctx.ledger.write([outbox.dequeue(item), putMessage(ctx, { ...sent, ackId: ack.id }), putMessage(ctx, received), ...ledgerOps(ctx, received), ...erase, ...r.ops, putAgreement(ctx, r.rec)])
+    await commit(ctx, [outbox.dequeue(item), putMessage(ctx, { ...sent, ackId: ack.id }), putMessage(ctx, received), ...ledgerOps(ctx, received), ...erase, ...r.ops, putAgreement(ctx, r.rec)])
     ctx.emit('agreement:message', { agreementId: rec.id, kind: item.kind, direction: 'sent', messageId: item.messageId, acked: body.status, state: r.rec.state })
     if (rec.state !== r.rec.state) ctx.emit('agreement:state', { agreementId: rec.id, state: r.rec.state, awaiting: r.rec.awaiting })
     if (r.queued.length > 0) ctx.kick()

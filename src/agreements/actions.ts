@@ -3,7 +3,7 @@ import { publicKeyFromDidKey } from '../identity/index.ts'
 import { checkTerms, lookupTerm, newRandomId } from '../messages/index.ts'
 import type { Kind } from '../messages/index.ts'
 import { applyMessage } from './state-machine.ts'
-import { loadAgreement, putAgreement, signNext } from './context.ts'
+import { commit, loadAgreement, newThread, putAgreement, signNext } from './context.ts'
 import type { Ctx } from './context.ts'
 import type { AgreementRecord, Profile, Terms } from './model.ts'
 import { PROFILE_FIELDS } from './model.ts'
@@ -58,7 +58,7 @@ async function act (ctx: Ctx, outbox: Outbox, id: string, kind: Kind, body: (rec
       throw new HearthError('INVALID_STATE', `waiting for ${rec.counterparty} to acknowledge our last message first`)
     }
     const r = queueMessage(ctx, outbox, rec, kind, b)
-    await ctx.ledger.write([...r.ops, putAgreement(ctx, r.rec)])
+    await commit(ctx, [...r.ops, putAgreement(ctx, r.rec)])
     ctx.kick()
     return r.rec
   })
@@ -77,12 +77,13 @@ export function createActions (ctx: Ctx, outbox: Outbox) {
         const at = ctx.now()
         const rec = { ...applyMessage(undefined, { kind: 'vrm.AgreementProposal', id, body, from: 'us', at }, { self: ctx.did, counterparty: o.to }), seq, lastId: id, pending: [{ id, kind: 'vrm.AgreementProposal' }] }
         const stored = { id, jwt, thread: agreementId, kind: 'vrm.AgreementProposal', direction: 'sent' as const, at }
-        await ctx.ledger.write([
+        await commit(ctx, [
           { type: 'put', sublevel: ctx.store.messages, key: id, value: stored },
           ...ctx.ledger.prepareAppend({ at, direction: 'sent', thread: agreementId, kind: stored.kind, messageId: id, jwt }).ops,
           outbox.enqueue({ did: o.to, messageId: id, jwt, thread: agreementId, kind: stored.kind }),
           putAgreement(ctx, rec)
         ])
+        newThread(ctx, agreementId, o.to)
         ctx.emit('agreement:state', { agreementId, state: rec.state, awaiting: rec.awaiting })
         ctx.kick()
         return rec
@@ -94,7 +95,8 @@ export function createActions (ctx: Ctx, outbox: Outbox) {
       }))
     },
     async counter (id: string, choice: TermChoice) {
-      const rec = await loadAgreement(ctx, id)
+      // outside the agreement's lock: from the store, not the cache (act() reads it again under the lock)
+      const rec = await ctx.store.get<AgreementRecord>(ctx.store.agreements, id)
       if (rec === undefined) throw new HearthError('NOT_FOUND', `no agreement ${id}`)
       const left = Date.parse(rec.terms.validUntil) - Date.parse(rec.terms.validFrom)
       const terms = makeTerms(ctx, { termId: choice.termId, share: choice.share ?? rec.terms.share, purposes: choice.purposes ?? rec.terms.purposes, validForMs: choice.validForMs ?? left })
@@ -118,7 +120,7 @@ export function createActions (ctx: Ctx, outbox: Outbox) {
         if (v !== null && (typeof v !== 'string' || v.length > 1000)) throw new HearthError('INVALID_ARGUMENT', `${k}: a text of at most 1000 characters, or null to remove it`)
       }
       return await ctx.exclusive('*', async () => {
-        const old = await ctx.store.get<Profile>(ctx.store.profile, 'current') ?? { version: 0, fields: {} }
+        const old = await ctx.cache.get<Profile>(ctx.store.profile, 'current') ?? { version: 0, fields: {} }
         const fields: Record<string, string> = { ...old.fields }
         for (const [k, v] of Object.entries(changes)) { if (v === null) delete fields[k]; else fields[k] = v }
         const profile: Profile = { version: old.version + 1, fields }
@@ -135,7 +137,7 @@ export function createActions (ctx: Ctx, outbox: Outbox) {
           ops.push(...r.ops as any[], putAgreement(ctx, { ...r.rec, sentVersion: profile.version }) as any)
           pushes.push({ agreementId: rec.id, counterparty: rec.counterparty, fields: Object.keys(delta) })
         }
-        await ctx.ledger.write(ops)
+        await commit(ctx, ops)
         ctx.emit('profile:update', { version: profile.version, pushes: pushes.length })
         ctx.kick()
         return { version: profile.version, pushes }

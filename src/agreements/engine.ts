@@ -2,7 +2,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { RateLimiter } from '@libp2p/utils'
 import { HearthError } from '../errors.ts'
 import { signMessage, verifyMessage } from '../messages/index.ts'
-import { createExclusive, createIndex, putAgreement } from './context.ts'
+import { commit, createExclusive, createIndex, loadAgreement, putAgreement, replayGuard } from './context.ts'
+import { createRecordCache } from './cache.ts'
 import type { AgreementPolicy, AgreementsComponents, Ctx } from './context.ts'
 import type { AgreementRecord, HeldData, Profile, StoredMessage } from './model.ts'
 import { createOutbox } from './outbox.ts'
@@ -16,6 +17,9 @@ import { isExpired } from './state-machine.ts'
 import { serve, request, AGREEMENT_PROTOCOL, TERMS_PROTOCOL, utf8, fromUtf8 } from './protocol.ts'
 
 export const EXPIRY_SWEEP_MS = 1_000
+/** records kept in memory (cache.ts): agreements in flight and recently active, a few MB at most */
+export const CACHED_AGREEMENTS = 4096
+export const CACHED_MESSAGES = 2048
 /** adverts stand outside any agreement: a fixed, valid thread id (protocols/agreement/README.md) */
 export const TERMS_THREAD = 'AAAAAAAAAAAAAAAAAAAAAA'
 
@@ -62,7 +66,29 @@ export function createAgreements (components: AgreementsComponents, init: Agreem
     maxPendingPerPeer: init.policy?.maxPendingPerPeer ?? 32,
     maxProposalsPerSecond: init.policy?.maxProposalsPerSecond ?? 20
   }
-  const ctx: Ctx = { ...components, did: components.identity.did, policy, now: init.now ?? Date.now, exclusive: createExclusive(), index: createIndex(), proposalLimiter: new RateLimiter({ points: policy.maxProposalsPerSecond * 2, duration: 2 }), kick: () => { outbox.kick() } }
+  const { store } = components
+  const cache = createRecordCache(store, [
+    { sublevel: store.agreements, max: CACHED_AGREEMENTS },
+    // our messages, which acks.ts reads back when their Ack comes (the rest are seldom read again)
+    { sublevel: store.messages, max: CACHED_MESSAGES, values: m => (m as StoredMessage).direction === 'sent' && (m as StoredMessage).kind !== 'vrm.Ack' },
+    { sublevel: store.held, max: CACHED_AGREEMENTS },
+    { sublevel: store.profile, max: 1 },
+    // the last seq per (thread, sender); jti markers are looked up once each, caching them would only evict
+    { sublevel: store.replay, max: CACHED_AGREEMENTS, keys: key => key.startsWith('seq/') }
+  ])
+  const ctx: Ctx = {
+    ...components,
+    did: components.identity.did,
+    policy,
+    now: init.now ?? Date.now,
+    exclusive: createExclusive(),
+    index: createIndex(),
+    proposalLimiter: new RateLimiter({ points: policy.maxProposalsPerSecond * 2, duration: 2 }),
+    kick: () => { outbox.kick() },
+    cache,
+    replay: replayGuard(store, cache),
+    written: ops => { outbox.written(ops) }
+  }
   const outbox = createOutbox(ctx, async (item: OutboxItem, ack: string) => { await onAck(ctx, outbox, item, ack) }, init)
   const actions = createActions(ctx, outbox)
   let sweeper: NodeJS.Timeout | undefined
@@ -72,11 +98,11 @@ export function createAgreements (components: AgreementsComponents, init: Agreem
     let count = 0
     for (const id of ctx.index.due(now)) {
       count += await ctx.exclusive(id, async () => {
-        const rec = await ctx.store.get<AgreementRecord>(ctx.store.agreements, id)
+        const rec = await loadAgreement(ctx, id)
         if (rec === undefined || !isExpired(rec, now)) return 0
-      // each node enforces expiry on its own store: data held under it goes with it
+        // each node enforces expiry on its own store: data held under it goes with it
         const erase = rec.role === 'responder' ? await erasureOps(ctx, rec) : []
-        await ctx.ledger.write([...erase, putAgreement(ctx, { ...rec, state: 'expired', awaiting: 'none', updatedAt: now })])
+        await commit(ctx, [...erase, putAgreement(ctx, { ...rec, state: 'expired', awaiting: 'none', updatedAt: now })])
         ctx.emit('agreement:state', { agreementId: rec.id, state: 'expired', awaiting: 'none' })
         return 1
       })

@@ -1,12 +1,12 @@
 import type { Connection } from '@libp2p/interface'
 import { HearthError, isHearthError } from '../errors.ts'
-import { verifyMessage, messageId, checkTerms, createReplayGuard } from '../messages/index.ts'
+import { verifyMessage, messageId, checkTerms } from '../messages/index.ts'
 import type { VerifiedMessage } from '../messages/index.ts'
 import type { Kind } from '../messages/index.ts'
 import { fetchRecord } from '../network/record-protocol.ts'
 import type { BatchOp } from '../store/index.ts'
 import { applyMessage } from './state-machine.ts'
-import { loadAgreement, putAgreement, putMessage, ledgerOps, signAck, MESSAGE_TTL_S } from './context.ts'
+import { commit, loadAgreement, newThread, putAgreement, putMessage, ledgerOps, signAck, MESSAGE_TTL_S } from './context.ts'
 import type { Ctx } from './context.ts'
 import type { AgreementRecord, HeldData, Profile, StoredMessage } from './model.ts'
 import { react, queueMessage, chain, heldAfterEvent } from './reactions.ts'
@@ -32,9 +32,10 @@ export const INBOUND_KINDS: Kind[] = [
  */
 export async function receive (ctx: Ctx, outbox: Outbox, frame: Uint8Array, connection: Connection): Promise<Uint8Array> {
   const jwt = fromUtf8(frame)
-  let id: string
-  try { id = messageId(jwt) } catch { id = 'unknown' }
   const refuse = async (err: unknown, thread?: string): Promise<Uint8Array> => {
+    // the id only names what we refuse (verifyMessage computes it for what we accept)
+    let id: string
+    try { id = messageId(jwt) } catch { id = 'unknown' }
     const code = isHearthError(err) ? String(err.details?.wire ?? err.code) : 'INTERNAL'
     const reason = isHearthError(err) ? err.message.slice(0, 300) : 'internal error'
     ctx.emit('agreement:refused', { messageId: id, code, reason, peer: connection.remotePeer.toString() })
@@ -70,17 +71,25 @@ export async function receive (ctx: Ctx, outbox: Outbox, frame: Uint8Array, conn
 async function apply (ctx: Ctx, outbox: Outbox, verified: VerifiedMessage): Promise<string> {
   const { id, jwt } = verified
   const payload = verified.payload as any
-  const known = await ctx.store.get<StoredMessage>(ctx.store.messages, id)
-  if (known?.ackId !== undefined) {
-    // re-delivery after a lost Ack: same answer, nothing applied twice
-    const ack = await ctx.store.get<StoredMessage>(ctx.store.messages, known.ackId)
-    if (ack?.jwt != null) return ack.jwt
+  const before = await loadAgreement(ctx, payload.thread)
+  if (before === undefined) newThread(ctx, payload.thread, payload.iss)
+  let replay
+  try {
+    replay = await ctx.replay.check(verified)
+  } catch (err) {
+    // A re-delivery after a lost Ack: same answer, nothing applied twice. Its jti marker went
+    // to disk in the batch that stored it, so only a message whose jti is known can be one:
+    // a new message costs no lookup of the stored messages.
+    if (isHearthError(err) && err.details?.wire === 'REPLAYED') {
+      const known = await ctx.store.get<StoredMessage>(ctx.store.messages, id)
+      const ack = known?.ackId !== undefined ? await ctx.store.get<StoredMessage>(ctx.store.messages, known.ackId) : undefined
+      if (ack?.jwt != null) return ack.jwt
+    }
+    throw err
   }
-  const replay = await createReplayGuard({ store: ctx.store, sublevel: ctx.store.replay }).check(verified)
   const kind = verified.header.typ
   const body = payload.body
   if (body.agreementId !== payload.thread) throw new HearthError('INVALID_MESSAGE', 'body.agreementId must equal the thread', { details: { wire: 'SCHEMA_INVALID' } })
-  const before = await loadAgreement(ctx, payload.thread)
   if (before !== undefined && before.counterparty !== payload.iss) throw new HearthError('INVALID_MESSAGE', 'that agreement is with someone else', { details: { wire: 'ISSUER_MISMATCH' } })
   if (kind === 'vrm.AgreementProposal' && before === undefined) await checkPendingLimit(ctx, payload.iss)
   const at = ctx.now()
@@ -98,22 +107,22 @@ async function apply (ctx: Ctx, outbox: Outbox, verified: VerifiedMessage): Prom
   const ack = signAck(ctx, payload.thread, payload.iss, id, 'processed')
   const received: StoredMessage & { jwt: string } = { id, jwt, thread: payload.thread, kind, direction: 'received', at, ackId: ack.id }
   const ackMsg: StoredMessage & { jwt: string } = { id: ack.id, jwt: ack.jwt, thread: payload.thread, kind: 'vrm.Ack', direction: 'sent', at }
-  const profile = await ctx.store.get<Profile>(ctx.store.profile, 'current')
+  const profile = await ctx.cache.get<Profile>(ctx.store.profile, 'current')
   const ops: BatchOp[] = [...replay, putMessage(ctx, received), ...ledgerOps(ctx, received), putMessage(ctx, ackMsg), ...ledgerOps(ctx, ackMsg)]
   let result: Reaction = { rec: { ...rec, messages: [...rec.messages, ack.id] }, ops: [], queued: [] }
   if (kind === 'vrm.AgreementEvent') {
-    const held = await ctx.store.get<HeldData>(ctx.store.held, rec.id)
+    const held = await ctx.cache.get<HeldData>(ctx.store.held, rec.id)
     if (held === undefined || body.profileVersion > held.profileVersion) {
       ops.push({ type: 'put', sublevel: ctx.store.held, key: rec.id, value: heldAfterEvent(held, rec, body, at) })
     }
   }
   if (kind === 'vrm.AgreementProposal') result = chain(result, r => decideProposal(ctx, outbox, r))
   else {
-    const heldNow = await ctx.store.get<HeldData>(ctx.store.held, rec.id)
+    const heldNow = await ctx.cache.get<HeldData>(ctx.store.held, rec.id)
     result = chain(result, r => react(ctx, outbox, before, r, profile, heldNow))
   }
   const erase = result.erase === true ? await erasureOps(ctx, result.rec) : []
-  await ctx.ledger.write([...ops, ...erase, ...result.ops, putAgreement(ctx, result.rec)])
+  await commit(ctx, [...ops, ...erase, ...result.ops, putAgreement(ctx, result.rec)])
   ctx.emit('agreement:message', { agreementId: rec.id, kind, direction: 'received', messageId: id, state: result.rec.state })
   if (before?.state !== result.rec.state) ctx.emit('agreement:state', { agreementId: rec.id, state: result.rec.state, awaiting: result.rec.awaiting })
   if (result.queued.length > 0) ctx.kick()

@@ -56,9 +56,12 @@ export async function request (connection: Connection, protocol: string, frame: 
   const signal = AbortSignal.any([AbortSignal.timeout(READ_TIMEOUT_MS), ...(options.signal !== undefined ? [options.signal] : [])])
   const stream = await connection.newStream(protocol, { signal, runOnLimitedConnection: true })
   try {
+    // the frame's read and write time out by themselves (framing.ts); they take only the
+    // caller's signal, not one more composite of it (each costs timers and listeners per message)
+    const own = options.signal !== undefined ? { signal: options.signal } : {}
     const lp = framedStream(stream, { maxBytes: MAX_FRAME_BYTES, timeoutMs: READ_TIMEOUT_MS })
-    await lp.write(frame, { signal })
-    const answer = await lp.read({ signal })
+    await lp.write(frame, own)
+    const answer = await lp.read(own)
     await stream.close({ signal }).catch(() => {})
     return answer
   } catch (err) {

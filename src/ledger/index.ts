@@ -23,8 +23,9 @@
  * an in-memory tip (head + what was prepared since), its put and the head's put. The caller
  * puts them in its own batch with the message and its replay marker, as many as it needs,
  * and hands the batch to write(ops): one synced LevelDB batch, writes serialised, the ledger
- * entries re-chained onto the head read from disk in the order they appear (the provisional
- * values unless an earlier prepared batch failed or was dropped), the head put last. So a
+ * entries re-chained onto the head on disk (read once, then kept as each flush leaves it, and
+ * read again after committed() or aborted()) in the order they appear (the provisional values
+ * unless an earlier prepared batch failed or was dropped), the head put last. So a
  * failed batch leaves neither entry nor head advanced, and can never leave a gap. write()
  * refuses deletes in the ledger, entries it did not prepare or already wrote, and (checked once
  * per process) a tail changed outside Hearth. Callers that use the Store's batch directly get
