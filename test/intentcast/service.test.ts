@@ -58,4 +58,27 @@ describe('intentcast between a person and vendors', () => {
     expect((await phones.intentcast.vendor.intents())).toEqual([])
     expect(await phones.agreements.list()).toEqual([])
   })
+
+  it('an update reaches the vendor as a new version from the same pairwise key; offers may answer either version', async () => {
+    const { person, bikes } = await market()
+    const intent = await person.intentcast.person.create({ what: 'A used road bike, size 56', category: 'bicycles', budget: { max: '300', currency: 'EUR' }, expiresInSeconds: 86400 })
+    await waitFor('the bike shop to hold the intent', async () => (await bikes.intentcast.vendor.intents()).length === 1)
+    const first = await bikes.intentcast.vendor.offer(intent.id, bikeOffer)
+
+    const updated = await person.intentcast.person.update(intent.id, { budget: { max: '350', currency: 'EUR' }, what: 'A used road bike, size 56 or 58' })
+    expect(updated).toMatchObject({ version: 2, budget: { max: '350' }, pairwiseDid: intent.pairwiseDid })
+    await waitFor('the bike shop to hold version 2', async () => (await bikes.intentcast.vendor.intent(intent.id)).version === 2)
+    expect(await bikes.intentcast.vendor.intent(intent.id)).toMatchObject({ what: 'A used road bike, size 56 or 58', budget: { max: '350', currency: 'EUR' } })
+    const second = await bikes.intentcast.vendor.offer(intent.id, bikeOffer)
+    // the offer made to version 1 and the one made to version 2 are both hers to take
+    await waitFor('both offers to arrive', async () => (await person.intentcast.person.offers(intent.id)).length === 2)
+    expect((await person.intentcast.person.offers(intent.id)).map(o => o.id).sort()).toEqual([first.id, second.id].sort())
+
+    // a withdrawn intent cannot change, and a bad change is refused by name, nothing sent
+    await expect(person.intentcast.person.update(intent.id, { budget: { max: 'lots', currency: 'EUR' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    expect((await person.intentcast.person.get(intent.id)).version).toBe(2)
+    await person.intentcast.person.withdraw(intent.id)
+    await expect(person.intentcast.person.update(intent.id, { what: 'Anything with two wheels' })).rejects.toMatchObject({ code: 'INVALID_STATE' })
+  })
 })
+
