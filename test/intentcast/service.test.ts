@@ -80,5 +80,22 @@ describe('intentcast between a person and vendors', () => {
     await person.intentcast.person.withdraw(intent.id)
     await expect(person.intentcast.person.update(intent.id, { what: 'Anything with two wheels' })).rejects.toMatchObject({ code: 'INVALID_STATE' })
   })
+
+  it('an intent sent only to chosen vendors reaches them sealed, over their inbox bucket, and no one else', async () => {
+    const { hub, person, bikes, phones } = await market()
+    const other = await startTestNode({ bootstrap: [hub.network.addresses()[0]!], configure: vendorOf(['bicycles'], 'Other bikes') })
+    await waitPublished(other)
+    // to the phone shop, whatever its categories, and not on the bicycles topic
+    const intent = await person.intentcast.person.create({ what: 'A phone holder for my bike', category: 'bicycles', to: [phones.did], publish: false, expiresInSeconds: 3600 })
+    expect(intent).toMatchObject({ published: false, to: [phones.did] })
+    await waitFor('the phone shop to hold it', async () => (await phones.intentcast.vendor.intents()).length === 1)
+    expect((await phones.intentcast.vendor.intents())[0]).toMatchObject({ id: intent.id, via: 'direct', pairwiseDid: intent.pairwiseDid })
+    // it answers like any vendor, and she gets the offer
+    const offer = await phones.intentcast.vendor.offer(intent.id, { ...bikeOffer, proposedAgreement: undefined })
+    await waitFor('her node to receive the offer', async () => (await person.intentcast.person.offers(intent.id)).length === 1)
+    expect((await person.intentcast.person.offers(intent.id))[0]!.id).toBe(offer.id)
+    // the bicycle shops never saw it
+    for (const shop of [bikes, other]) expect(await shop.intentcast.vendor.intents()).toEqual([])
+  })
 })
 
