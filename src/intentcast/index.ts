@@ -7,11 +7,13 @@
 import { createExclusive } from '../agreements/context.ts'
 import { serve } from '../agreements/protocol.ts'
 import { invalidConfig } from '../errors.ts'
-import type { IntentcastConfig } from '../repo/config.ts'
+import { lookupTerm } from '../messages/index.ts'
+import type { AutoOfferRule, IntentcastConfig } from '../repo/config.ts'
 import { categories, isCategory } from './categories.ts'
 import type { Category } from './categories.ts'
 import type { IcCtx, IntentcastComponents } from './context.ts'
-import { fromUtf8, utf8 } from './context.ts'
+import { fromUtf8, intentTerms, utf8 } from './context.ts'
+import { validateIntentcastBody } from './schemas.ts'
 import { createPerson } from './person.ts'
 import type { Person } from './person.ts'
 import { createTopics } from './pubsub.ts'
@@ -49,6 +51,7 @@ export function createIntentcast (components: IntentcastComponents, config: Inte
   for (const c of [...config.vendor.categories, ...config.vendor.autoOffers.map(r => r.category)]) {
     if (!isCategory(c)) throw invalidConfig('intentcast.vendor', `${JSON.stringify(c)} is not a category (hearth intent categories)`)
   }
+  config.vendor.autoOffers.forEach((rule, i) => { checkRuleOffer(components.identity.did, rule.offer, `intentcast.vendor.autoOffers[${i}].offer`) })
   const refused: Record<string, number> = {}
   const now = init.now ?? Date.now
   let person: Person
@@ -126,4 +129,29 @@ export function createIntentcast (components: IntentcastComponents, config: Inte
       await components.libp2p.unhandle(INTENTCAST_PROTOCOL).catch(() => {})
     }
   }
+}
+
+/**
+ * A rule's offer, checked at start against the Offer schema (with placeholder ids), so that a
+ * typo in config.json is an error now, not a failed offer at the first matching intent.
+ */
+function checkRuleOffer (did: string, offer: AutoOfferRule['offer'], field: string): void {
+  const { validForSeconds: _v, ...parts } = offer
+  const placeholder = 'A'.repeat(22)
+  try {
+    validateIntentcastBody('vrm.Offer', {
+      offerId: placeholder,
+      intentId: placeholder,
+      intentHash: 'bafkrei' + 'a'.repeat(52),
+      vendor: { did },
+      ...parts,
+      acceptsTerms: intentTerms(),
+      validUntil: new Date(0).toISOString()
+    })
+  } catch (err) {
+    const inner = String((err as { details?: { field?: string } }).details?.field ?? '').replace(/^body\.?/, '')
+    throw invalidConfig(inner === '' ? field : `${field}.${inner}`, (err as Error).message.replace(/^body\S*\s/, ''))
+  }
+  const term = offer.proposedAgreement?.termId
+  if (term !== undefined && lookupTerm(term) === undefined) throw invalidConfig(`${field}.proposedAgreement.termId`, `${JSON.stringify(term)} is not in the terms roster`)
 }

@@ -97,5 +97,47 @@ describe('intentcast between a person and vendors', () => {
     // the bicycle shops never saw it
     for (const shop of [bikes, other]) expect(await shop.intentcast.vendor.intents()).toEqual([])
   })
+
+  it('a vendor rule answers matching intents at once, never above her budget or in another currency', async () => {
+    const hub = await startTestNode({ configure: c => { c.intentcast.router = true; return c } })
+    const bootstrap = [hub.network.addresses()[0]!]
+    const { validForSeconds, ...ruleOffer } = bikeOffer
+    const [person, shop] = await Promise.all([
+      startTestNode({ bootstrap }),
+      startTestNode({
+        bootstrap,
+        configure: c => {
+          c.intentcast.vendor = { ...c.intentcast.vendor, categories: ['bicycles'], name: 'Auto bikes', autoOffers: [{ category: 'bicycles', tags: ['road'], offer: { ...ruleOffer, validForSeconds } }] }
+          return c
+        }
+      })
+    ])
+    await Promise.all([person, shop].map(waitPublished))
+    const create = async (what: string, tags: string[], budget: { max: string, currency: string }) =>
+      await person.intentcast.person.create({ what, category: 'bicycles', tags, budget, expiresInSeconds: 3600 })
+    const match = await create('A road bike for commuting', ['road'], { max: '300', currency: 'EUR' })
+    const tooCheap = await create('A road bike, cheap please', ['road'], { max: '200', currency: 'EUR' })
+    const otherCurrency = await create('A road bike, paid in pounds', ['road'], { max: '300', currency: 'GBP' })
+    const otherTag = await create('A mountain bike for trails', ['mtb'], { max: '900', currency: 'EUR' })
+    await waitFor('the shop to hold all four', async () => (await shop.intentcast.vendor.intents()).length === 4)
+    await waitFor('the automatic offer to reach her', async () => (await person.intentcast.person.offers(match.id)).length === 1)
+    expect((await person.intentcast.person.offers(match.id))[0]).toMatchObject({ vendor: { name: 'Auto bikes' }, total: { amount: '280', currency: 'EUR' } })
+    const sent = await shop.intentcast.vendor.sent()
+    expect(sent.map(o => o.intentId)).toEqual([match.id])
+    for (const i of [tooCheap, otherCurrency, otherTag]) expect(await person.intentcast.person.offers(i.id)).toEqual([])
+  })
+
+  it('a vendor rule whose offer breaks the Offer schema, or names an unknown category or term, stops the node at start', async () => {
+    const { validForSeconds, ...ruleOffer } = bikeOffer
+    const start = async (rule: object) => await startTestNode({
+      configure: c => { c.intentcast.vendor = { ...c.intentcast.vendor, categories: ['bicycles'], autoOffers: [rule as never] }; return c }
+    })
+    const badPrice = { category: 'bicycles', tags: [], offer: { ...ruleOffer, validForSeconds, total: { amount: 'cheap', currency: 'EUR' } } }
+    await expect(start(badPrice)).rejects.toMatchObject({ code: 'INVALID_CONFIG', details: { field: expect.stringMatching(/^intentcast\.vendor\.autoOffers\[0\]\.offer\.total/) } })
+    const badCategory = { category: 'spaceships', tags: [], offer: { ...ruleOffer, validForSeconds } }
+    await expect(start(badCategory)).rejects.toMatchObject({ code: 'INVALID_CONFIG' })
+    const badTerm = { category: 'bicycles', tags: [], offer: { ...ruleOffer, validForSeconds, proposedAgreement: { ...bikeOffer.proposedAgreement, termId: 'SD-NOPE' } } }
+    await expect(start(badTerm)).rejects.toMatchObject({ code: 'INVALID_CONFIG', details: { field: 'intentcast.vendor.autoOffers[0].offer.proposedAgreement.termId' } })
+  })
 })
 

@@ -123,7 +123,13 @@ describe('config.json', () => {
       ['negative port', { version: 1, api: { port: -1 } }, /^config api\.port: must be an integer from 0 to 65535$/],
       ['port 65536', { version: 1, api: { port: 65536 } }, /api\.port/],
       ['more than 64 listen addresses', withNetwork({ listen: Array.from({ length: 65 }, (_, i) => `/ip4/127.0.0.1/tcp/${i + 1}`) }), /^config network\.listen: at most 64 entries$/],
-      ['a listen address over 256 characters (the longest a DID record carries)', withNetwork({ listen: [`/dns4/${'a'.repeat(300)}/tcp/1`] }), /^config network\.listen\[0\]: must be a multiaddr string of at most 256 characters$/]
+      ['a listen address over 256 characters (the longest a DID record carries)', withNetwork({ listen: [`/dns4/${'a'.repeat(300)}/tcp/1`] }), /^config network\.listen\[0\]: must be a multiaddr string of at most 256 characters$/],
+      ['intentcast.router "yes"', { version: 1, intentcast: { router: 'yes' } }, /^config intentcast\.router: must be true or false$/],
+      ['a vendor category in capitals', { version: 1, intentcast: { vendor: { categories: ['Bikes'] } } }, /^config intentcast\.vendor\.categories\[0\]: must be a category id/],
+      ['vendor maxIntents 0', { version: 1, intentcast: { vendor: { maxIntents: 0 } } }, /^config intentcast\.vendor\.maxIntents: must be an integer from 1 to 1000000$/],
+      ['a vendor name of 101 characters', { version: 1, intentcast: { vendor: { name: 'x'.repeat(101) } } }, /^config intentcast\.vendor\.name: must be null or a name of 1 to 100 characters$/],
+      ['an unknown vendor key', { version: 1, intentcast: { vendor: { category: ['bicycles'] } } }, /^config intentcast\.vendor\.category: unknown key/],
+      ['an auto-offer valid for 10 s', { version: 1, intentcast: { vendor: { autoOffers: [{ category: 'bicycles', offer: { validForSeconds: 10 } }] } } }, /^config intentcast\.vendor\.autoOffers\[0\]\.offer\.validForSeconds: must be an integer from 60/]
     ])('for an out-of-range value: %s', (_name, raw, why) => {
       expect(() => parseConfig(raw)).toThrow(expect.objectContaining(invalid(why)))
     })
