@@ -70,6 +70,22 @@ export interface Network {
 /** one gossipsub RPC frame: a sealed message plus framing, and room for control messages */
 const PUBSUB_MAX_FRAME_BYTES = 2 * MAX_SEALED_BYTES + 8192
 
+/**
+ * A node found on the LAN while it is still starting may answer mDNS before it serves its
+ * record (libp2p starts first, then the record protocol): ask a few times, 0.5 s apart and
+ * longer, before giving up on that peer.
+ */
+async function fetchRecordPatiently (conn: Parameters<typeof fetchRecord>[0]): ReturnType<typeof fetchRecord> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetchRecord(conn)
+    } catch (err) {
+      if (attempt >= 5 || conn.status !== 'open') throw err
+      await new Promise(resolve => setTimeout(resolve, 500 * attempt))
+    }
+  }
+}
+
 const rank = (p: PeerView['path']): number => p === 'relayed' ? 1 : 0
 
 export async function createNetwork (components: NetworkComponents, init: NetworkInit): Promise<Network> {
@@ -144,7 +160,7 @@ export async function createNetwork (components: NetworkComponents, init: Networ
     const id = evt.detail.id
     if (libp2p.getConnections(id).length > 0) return
     libp2p.dial(id, { signal: AbortSignal.timeout(10_000) })
-      .then(async conn => await fetchRecord(conn))
+      .then(async conn => await fetchRecordPatiently(conn))
       .then(async ({ record, bytes }) => {
         validator.saw(record)
         await contacts.upsert({ did: record.did, peerIds: record.devices.map(d => d.peerId), addresses: record.devices.flatMap(d => d.addrs), seq: record.seq, lastSeen: Date.now(), source: 'mdns', record: Buffer.from(bytes).toString('base64') })
