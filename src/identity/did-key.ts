@@ -31,8 +31,28 @@ export function didKeyFromPublicKey (publicKey: Uint8Array): string {
   return PREFIX + base58btc.encode(concatBytes(ED25519_PUB_PREFIX, publicKey))
 }
 
+/**
+ * DIDs already parsed, and their keys. A node talks to few DIDs and checks the same ones in
+ * every message (issuer, audience, the agreement's parties): base58-decoding and re-encoding
+ * each time was about 3 % of an agreement's CPU (docs/performance.md). Only DIDs that parsed
+ * are remembered, and the map is emptied when full, so a peer sending many distinct DIDs costs
+ * at most PARSED_DIDS_MAX entries (about 150 KiB) and a re-parse, never more memory.
+ */
+export const PARSED_DIDS_MAX = 1024
+const parsedDids = new Map<string, Uint8Array>()
+
 /** The 32-byte Ed25519 public key in a did:key. Throws INVALID_DID for anything else. */
 export function publicKeyFromDidKey (did: string): Uint8Array {
+  const known = parsedDids.get(did)
+  // a copy: the caller owns what it gets and may change it without changing the next answer
+  if (known !== undefined) return known.slice()
+  const key = parseDidKey(did)
+  if (parsedDids.size >= PARSED_DIDS_MAX) parsedDids.clear()
+  parsedDids.set(did, key)
+  return key.slice()
+}
+
+function parseDidKey (did: string): Uint8Array {
   if (typeof did !== 'string') throw new HearthError('INVALID_DID', 'a DID must be a string')
   if (did.length > MAX_DID_KEY_LENGTH) throw invalidDid(did, `longer than ${MAX_DID_KEY_LENGTH} characters`)
   if (!did.startsWith(PREFIX)) throw invalidDid(did, "not a did:key (expected 'did:key:z…')")

@@ -1,7 +1,8 @@
 import { Level } from 'level'
-import { LevelDatastore } from 'datastore-level'
+import type { LevelDatastore } from 'datastore-level'
 import { HearthError } from '../errors.ts'
 import { STORE_FORMAT_VERSION } from './layout.ts'
+import { PeerCachingDatastore } from './peer-cache.ts'
 import type { AbstractSublevel } from 'abstract-level'
 
 type Json = unknown
@@ -39,7 +40,10 @@ export interface Store {
   readonly marketOffers: JsonSublevel
   /** the CRM webhook's queue (src/webhook/queue.ts) */
   readonly webhook: JsonSublevel
-  /** libp2p's datastore (peer store, DHT records) inside the same LevelDB. */
+  /**
+   * libp2p's datastore (peer store, DHT records) inside the same LevelDB; peer store records
+   * are cached in memory and written back unsynced (src/store/peer-cache.ts).
+   */
   readonly datastore: LevelDatastore
   get<T> (sublevel: JsonSublevel, key: string): Promise<T | undefined>
   values<T> (sublevel: JsonSublevel): Promise<T[]>
@@ -73,7 +77,8 @@ export async function openStore (init: StoreInit): Promise<Store> {
     throw err
   }
   const libp2p = db.sublevel<string, Uint8Array>('libp2p', { valueEncoding: 'view' })
-  const datastore = new LevelDatastore(libp2p as any)
+  // the peer store is served from memory and written back a moment later: see peer-cache.ts
+  const datastore = new PeerCachingDatastore(libp2p as any)
   await datastore.open()
 
   const store: Store = {
