@@ -11,6 +11,8 @@ import type { Kind, ReplayGuard } from '../messages/index.ts'
 import type { LedgerEntry } from '../ledger/index.ts'
 import type { AgreementRecord, StoredMessage } from './model.ts'
 import type { RecordCache } from './cache.ts'
+import { isJtiKey } from './key-filter.ts'
+import type { KeyFilter } from './key-filter.ts'
 
 /** Agreement messages may wait this long in an outbox for an offline peer. */
 export const MESSAGE_TTL_S = 30 * 24 * 3600
@@ -55,6 +57,9 @@ export interface Ctx extends AgreementsComponents {
   /** hot records in memory (cache.ts): read them with ctx.cache.get under their lock, write them with commit() */
   cache: RecordCache
   replay: ReplayGuard<JsonSublevel>
+  /** the jti markers and agreement ids certainly not stored (key-filter.ts): commit() adds each before writing it */
+  jtis: KeyFilter
+  agreementIds: KeyFilter
   /** after a batch is on disk (the outbox keeps its index of queued items) */
   written: (ops: readonly BatchOp[]) => void
 }
@@ -65,6 +70,7 @@ export interface Ctx extends AgreementsComponents {
  * write of agreement state goes through here.
  */
 export async function commit (ctx: Ctx, ops: readonly BatchOp[]): Promise<LedgerEntry[]> {
+  noteMarkers(ctx, ops)
   const entries = await ctx.ledger.write(ops)
   ctx.cache.written(ops)
   ctx.written(ops)
@@ -73,6 +79,7 @@ export async function commit (ctx: Ctx, ops: readonly BatchOp[]): Promise<Ledger
 
 /** The same, for a batch with no ledger entry in it (the store's own batch, synced unless told). */
 export async function commitBatch (ctx: Ctx, ops: BatchOp[], options?: { sync?: boolean }): Promise<void> {
+  noteMarkers(ctx, ops)
   await ctx.store.batch(ops, options)
   ctx.cache.written(ops)
   ctx.written(ops)
@@ -88,14 +95,28 @@ export function newThread (ctx: Ctx, id: string, counterparty: string): void {
   ctx.cache.absent(ctx.store.replay, seqKey(id, counterparty))
 }
 
+/** jti markers and agreement ids go into their filters before the batch that writes them: never after, see key-filter.ts */
+function noteMarkers (ctx: Ctx, ops: readonly BatchOp[]): void {
+  for (const op of ops) {
+    if (op.type !== 'put') continue
+    if (op.sublevel === ctx.store.replay && isJtiKey(op.key)) ctx.jtis.add(op.key)
+    else if (op.sublevel === ctx.store.agreements) ctx.agreementIds.add(op.key)
+  }
+}
+
 /**
  * The replay guard reads the sender's last seq in a thread from the cache (it is written under
- * that thread's lock); jti markers, looked up once each, are not cached and come from the store.
- * (A synchronous LevelDB read of the jti marker measured no gain against the noise, and could
- * block the event loop on a slow disk.)
+ * that thread's lock). A jti marker the filter says is not stored is not read (a new message's
+ * case); any other comes from the store. (A synchronous LevelDB read of the jti marker measured
+ * no gain against the noise, and could block the event loop on a slow disk.)
  */
-export function replayGuard (store: Store, cache: RecordCache): ReplayGuard<JsonSublevel> {
-  return createReplayGuard<JsonSublevel>({ store: { get: async (sublevel, key) => await cache.get(sublevel, key) }, sublevel: store.replay })
+export function replayGuard (store: Store, cache: RecordCache, jtis: KeyFilter): ReplayGuard<JsonSublevel> {
+  return createReplayGuard<JsonSublevel>({
+    store: {
+      get: async (sublevel, key) => sublevel === store.replay && isJtiKey(key) && !jtis.mightHave(key) ? undefined : await cache.get(sublevel, key)
+    },
+    sublevel: store.replay
+  })
 }
 
 export function createExclusive (): Ctx['exclusive'] {
@@ -147,6 +168,8 @@ export function createIndex (): AgreementIndex {
 
 /** The agreement record; only under the agreement's lock (ctx.exclusive(id)), which keeps the cache exact. */
 export async function loadAgreement (ctx: Ctx, id: string): Promise<AgreementRecord | undefined> {
+  // a new proposal's thread: certainly not stored, no read
+  if (!ctx.agreementIds.mightHave(id)) return undefined
   return await ctx.cache.get<AgreementRecord>(ctx.store.agreements, id)
 }
 

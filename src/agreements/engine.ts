@@ -3,6 +3,7 @@ import { RateLimiter } from '@libp2p/utils'
 import { HearthError } from '../errors.ts'
 import { signMessage, verifyMessage } from '../messages/index.ts'
 import { commit, createExclusive, createIndex, loadAgreement, putAgreement, replayGuard } from './context.ts'
+import { createJtiFilter, createKeyFilter } from './key-filter.ts'
 import { createRecordCache } from './cache.ts'
 import type { AgreementPolicy, AgreementsComponents, Ctx } from './context.ts'
 import type { AgreementRecord, HeldData, Profile, StoredMessage } from './model.ts'
@@ -76,6 +77,8 @@ export function createAgreements (components: AgreementsComponents, init: Agreem
     // the last seq per (thread, sender); jti markers are looked up once each, caching them would only evict
     { sublevel: store.replay, max: CACHED_AGREEMENTS, keys: key => key.startsWith('seq/') }
   ])
+  const jtis = createJtiFilter(store.replay)
+  const agreementIds = createKeyFilter(store.agreements, {})
   const ctx: Ctx = {
     ...components,
     did: components.identity.did,
@@ -86,7 +89,9 @@ export function createAgreements (components: AgreementsComponents, init: Agreem
     proposalLimiter: new RateLimiter({ points: policy.maxProposalsPerSecond * 2, duration: 2 }),
     kick: () => { outbox.kick() },
     cache,
-    replay: replayGuard(store, cache),
+    replay: replayGuard(store, cache, jtis),
+    jtis,
+    agreementIds,
     written: ops => { outbox.written(ops) }
   }
   const outbox = createOutbox(ctx, async (item: OutboxItem, ack: string) => { await onAck(ctx, outbox, item, ack) }, init)
@@ -114,6 +119,8 @@ export function createAgreements (components: AgreementsComponents, init: Agreem
     async listen () {
       // before the handlers: an inbound message may enqueue replies and count pending proposals
       for (const rec of await ctx.store.values<AgreementRecord>(ctx.store.agreements)) ctx.index.track(rec)
+      // every jti marker and agreement id on disk, before the first message is checked (until then each is read)
+      await Promise.all([jtis.load(), agreementIds.load()])
       await outbox.init()
       await serve(ctx.libp2p, AGREEMENT_PROTOCOL, async (frame, conn) => await receive(ctx, outbox, frame, conn), () => undefined)
       await serve(ctx.libp2p, TERMS_PROTOCOL, async () => utf8(signMessage(ctx.identity, {

@@ -1,5 +1,5 @@
 import { RateLimiter } from '@libp2p/utils'
-import { framedStream, AGREEMENT_MAX_FRAME_BYTES, FRAME_TIMEOUT_MS } from '../messages/index.ts'
+import { framedStream, timeoutScope, AGREEMENT_MAX_FRAME_BYTES, FRAME_TIMEOUT_MS } from '../messages/index.ts'
 import type { Connection, Stream } from '@libp2p/interface'
 import { HearthError } from '../errors.ts'
 import type { HearthLibp2p } from '../network/index.ts'
@@ -44,7 +44,12 @@ export async function serve (node: HearthLibp2p, protocol: string, answer: Answe
         reply = onLimited(connection)
       }
       if (reply !== undefined) await lp.write(reply)
-      await stream.close({ signal: AbortSignal.timeout(READ_TIMEOUT_MS) })
+      const closing = timeoutScope(READ_TIMEOUT_MS)
+      try {
+        await stream.close({ signal: closing.signal })
+      } finally {
+        closing.end()
+      }
     } catch (err) {
       stream.abort(err as Error)
     }
@@ -53,8 +58,17 @@ export async function serve (node: HearthLibp2p, protocol: string, answer: Answe
 
 /** Send one frame on a new stream over `connection` and read the one-frame answer. */
 export async function request (connection: Connection, protocol: string, frame: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
-  const signal = AbortSignal.any([AbortSignal.timeout(READ_TIMEOUT_MS), ...(options.signal !== undefined ? [options.signal] : [])])
-  const stream = await connection.newStream(protocol, { signal, runOnLimitedConnection: true })
+  // the whole exchange within READ_TIMEOUT_MS, or the caller's abort; timer and listener are
+  // removed at the end (AbortSignal.any and .timeout left both behind for the GC, per message)
+  const scope = timeoutScope(READ_TIMEOUT_MS, options.signal)
+  const { signal } = scope
+  let stream: Stream
+  try {
+    stream = await connection.newStream(protocol, { signal, runOnLimitedConnection: true })
+  } catch (err) {
+    scope.end()
+    throw err
+  }
   try {
     // the frame's read and write time out by themselves (framing.ts); they take only the
     // caller's signal, not one more composite of it (each costs timers and listeners per message)
@@ -67,6 +81,8 @@ export async function request (connection: Connection, protocol: string, frame: 
   } catch (err) {
     stream.abort(err as Error)
     throw new HearthError('UNREACHABLE', `${protocol} exchange with ${connection.remotePeer.toString()} failed: ${(err as Error).message}`, { cause: err })
+  } finally {
+    scope.end()
   }
 }
 

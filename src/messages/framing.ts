@@ -43,28 +43,57 @@ export function framedStream (stream: Stream, init: FramedStreamInit): FramedStr
     // what may sit unread: this frame and the next one, not lpStream's default 4 MiB
     maxBufferSize: 2 * (maxBytes + prefixBytes)
   })
-  const signalFor = (signal?: AbortSignal): AbortSignal =>
-    signal === undefined ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
-
   return {
     async read (options = {}) {
-      const signal = signalFor(options.signal)
+      const scope = timeoutScope(timeoutMs, options.signal)
       try {
-        return (await lp.read({ signal })).subarray()
+        return (await lp.read({ signal: scope.signal })).subarray()
       } catch (err) {
-        throw frameError(err, signal, options.signal, 'read')
+        throw frameError(err, scope.signal, options.signal, 'read')
+      } finally {
+        scope.end()
       }
     },
     async write (frame, options = {}) {
       if (frame.byteLength > maxBytes) throw invalidMessage('TOO_LARGE', `frame of ${frame.byteLength} bytes is over the ${maxBytes}-byte limit`)
-      const signal = signalFor(options.signal)
+      const scope = timeoutScope(timeoutMs, options.signal)
       try {
-        await lp.write(frame, { signal })
+        await lp.write(frame, { signal: scope.signal })
       } catch (err) {
-        throw frameError(err, signal, options.signal, 'write')
+        throw frameError(err, scope.signal, options.signal, 'write')
+      } finally {
+        scope.end()
       }
     },
     unwrap: () => lp.unwrap()
+  }
+}
+
+/**
+ * One read's or write's signal (or any one operation's: src/agreements/protocol.ts uses it for
+ * a whole exchange): aborted by the caller's signal or after timeoutMs, whichever comes first;
+ * call end() when the operation is over. Its timer and listener are removed when the operation ends: AbortSignal.timeout
+ * and AbortSignal.any, used before, left a 10 s timer behind each frame and tied the signals
+ * together with weak references for the garbage collector to clear, which cost an agreement
+ * more than its frames' framing (docs/performance.md).
+ */
+export function timeoutScope (timeoutMs: number, caller?: AbortSignal): { signal: AbortSignal, end: () => void } {
+  const controller = new AbortController()
+  if (caller?.aborted === true) {
+    controller.abort(caller.reason)
+    return { signal: controller.signal, end: () => {} }
+  }
+  const timer = setTimeout(() => { controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')) }, timeoutMs)
+  // like AbortSignal.timeout: a pending frame alone does not keep the process alive
+  timer.unref?.()
+  const onAbort = (): void => { controller.abort(caller?.reason) }
+  caller?.addEventListener('abort', onAbort, { once: true })
+  return {
+    signal: controller.signal,
+    end: () => {
+      clearTimeout(timer)
+      caller?.removeEventListener('abort', onAbort)
+    }
   }
 }
 
