@@ -3,7 +3,7 @@ import { publicKeyFromDidKey } from '../identity/index.ts'
 import { checkTerms, lookupTerm, newRandomId } from '../messages/index.ts'
 import type { Kind } from '../messages/index.ts'
 import { applyMessage } from './state-machine.ts'
-import { commit, loadAgreement, newThread, putAgreement, signNext } from './context.ts'
+import { commit, ledgerOps, loadAgreement, newThread, putAgreement, signNext } from './context.ts'
 import type { Ctx } from './context.ts'
 import type { AgreementRecord, Profile, Terms } from './model.ts'
 import { PROFILE_FIELDS } from './model.ts'
@@ -79,7 +79,7 @@ export function createActions (ctx: Ctx, outbox: Outbox) {
         const stored = { id, jwt, thread: agreementId, kind: 'vrm.AgreementProposal', direction: 'sent' as const, at }
         await commit(ctx, [
           { type: 'put', sublevel: ctx.store.messages, key: id, value: stored },
-          ...ctx.ledger.prepareAppend({ at, direction: 'sent', thread: agreementId, kind: stored.kind, messageId: id, jwt }).ops,
+          ...ledgerOps(ctx, stored),
           outbox.enqueue({ did: o.to, messageId: id, jwt, thread: agreementId, kind: stored.kind }),
           putAgreement(ctx, rec)
         ])

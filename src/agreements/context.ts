@@ -8,7 +8,8 @@ import type { Ledger } from '../ledger/index.ts'
 import { createReplayGuard, signMessage } from '../messages/index.ts'
 import { seqKey } from '../messages/replay-guard.ts'
 import type { Kind, ReplayGuard } from '../messages/index.ts'
-import type { LedgerEntry } from '../ledger/index.ts'
+import type { LedgerAppend, LedgerEntry } from '../ledger/index.ts'
+import { HearthError } from '../errors.ts'
 import type { AgreementRecord, StoredMessage } from './model.ts'
 import type { RecordCache } from './cache.ts'
 import { isJtiKey } from './key-filter.ts'
@@ -69,7 +70,8 @@ export interface Ctx extends AgreementsComponents {
  * shared with other writers), then tell the cache and the outbox what is now on disk. Every
  * write of agreement state goes through here.
  */
-export async function commit (ctx: Ctx, ops: readonly BatchOp[]): Promise<LedgerEntry[]> {
+export async function commit (ctx: Ctx, batch: readonly BatchOp[]): Promise<LedgerEntry[]> {
+  const ops = prepareLedgerOps(ctx, batch)
   noteMarkers(ctx, ops)
   const entries = await ctx.ledger.write(ops)
   ctx.cache.written(ops)
@@ -79,6 +81,7 @@ export async function commit (ctx: Ctx, ops: readonly BatchOp[]): Promise<Ledger
 
 /** The same, for a batch with no ledger entry in it (the store's own batch, synced unless told). */
 export async function commitBatch (ctx: Ctx, ops: BatchOp[], options?: { sync?: boolean }): Promise<void> {
+  if (ops.some(op => deferred.has(op))) throw new HearthError('INTERNAL', 'a ledger entry can only be written with commit()')
   noteMarkers(ctx, ops)
   await ctx.store.batch(ops, options)
   ctx.cache.written(ops)
@@ -195,7 +198,31 @@ export function signAck (ctx: Ctx, thread: string, aud: string, ackOf: string, s
   return { jwt, id }
 }
 
-/** Ledger entry ops for one message, to go in the caller's batch. */
+/** ledgerOps' placeholders, and what each appends: commit() prepares them */
+const deferred = new WeakMap<BatchOp, LedgerAppend>()
+
+/**
+ * The ledger entry for one message, to go in the caller's batch: a placeholder that commit()
+ * turns into the ledger's ops right before it writes. The ledger chains an entry onto the
+ * entries prepared before it; prepared here, one that waited while a later one was written
+ * had to be hashed again when written (almost every entry under load).
+ *
+ * Every message here was signed or verified by src/messages, which made m.id from exactly
+ * m.jwt: the ledger takes it as given (vouched) instead of parsing and hashing the JWT again.
+ */
 export function ledgerOps (ctx: Ctx, m: StoredMessage & { jwt: string }): BatchOp[] {
-  return ctx.ledger.prepareAppend({ at: m.at, direction: m.direction, thread: m.thread, kind: m.kind, messageId: m.id, jwt: m.jwt }).ops
+  const op: BatchOp = { type: 'put', sublevel: ctx.store.ledger, key: '', value: null }
+  deferred.set(op, { at: m.at, direction: m.direction, thread: m.thread, kind: m.kind, messageId: m.id, jwt: m.jwt, vouched: true })
+  return [op]
+}
+
+/** The batch with ledgerOps' placeholders replaced by prepared entries, in batch order. */
+function prepareLedgerOps (ctx: Ctx, ops: readonly BatchOp[]): readonly BatchOp[] {
+  if (!ops.some(op => deferred.has(op))) return ops
+  return ops.flatMap(op => {
+    const fields = deferred.get(op)
+    if (fields === undefined) return [op]
+    deferred.delete(op) // each placeholder is one entry, written once
+    return ctx.ledger.prepareAppend(fields).ops
+  })
 }

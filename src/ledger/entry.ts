@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto'
-import { CID } from 'multiformats/cid'
-import * as raw from 'multiformats/codecs/raw'
-import { create as createDigest } from 'multiformats/hashes/digest'
+import { createHash, hash } from 'node:crypto'
 import { invalidArgument } from '../errors.ts'
+import { messageId as messageIdOfJwt } from '../messages/message-id.ts'
 
 /** One ledger entry, as stored under its zero-padded index (format: index.ts). */
 export interface LedgerEntry {
@@ -29,8 +27,15 @@ export interface LedgerAppend {
   thread: string
   kind: string
   jwt: string
-  /** checked against the JWT when given; computed when not */
+  /** checked against the JWT when given; computed when not (see `vouched`) */
   messageId?: string
+  /**
+   * Set only by a caller that holds the message as src/messages signed or verified it: then
+   * `messageId` is src/messages' id of exactly this `jwt` and the JWT parsed, so the ledger
+   * takes both as given instead of parsing and hashing the JWT again (docs/performance.md).
+   * verify() still recomputes every id from the stored JWT, so a wrong one shows as 'edited'.
+   */
+  vouched?: true
   /** defaults to the ledger's clock */
   at?: number
 }
@@ -47,6 +52,8 @@ export const MAX_INDEX = 10 ** INDEX_DIGITS - 1
 export const MAX_JWT_CHARS = 256 * 1024
 export const MAX_THREAD_CHARS = 256
 export const MAX_KIND_CHARS = 64
+/** a vouched id longer than this is checked like any other (a CID of sha2-256 is 59) */
+export const MAX_MESSAGE_ID_CHARS = 128
 
 const HASH_RE = /^sha256:[0-9a-f]{64}$/
 const KEY_RE = /^\d{12}$/
@@ -80,10 +87,24 @@ export function entryHash (entry: object): string {
   return HASH_PREFIX + createHash('sha256').update(canonicalJson(rest)).digest('hex')
 }
 
-/** CIDv1, raw codec, sha2-256 of the JWT's UTF-8 bytes, base32: the default message id. */
+/**
+ * entryHash of an entry this module built, whose fields are exactly index, at, direction,
+ * thread, kind, messageId, jwt, prevHash (and hash, redacted, not hashed): the same canonical
+ * JSON written out in sorted key order, without entryHash's sorting and recursion.
+ * test/ledger/entry-hash.test.ts holds the two equal.
+ */
+export function sealHash (e: Pick<LedgerEntry, 'index' | 'at' | 'direction' | 'thread' | 'kind' | 'messageId' | 'prevHash'>): string {
+  const text = `{"at":${JSON.stringify(e.at)},"direction":${JSON.stringify(e.direction)},"index":${JSON.stringify(e.index)},"kind":${JSON.stringify(e.kind)},"messageId":${JSON.stringify(e.messageId)},"prevHash":${JSON.stringify(e.prevHash)},"thread":${JSON.stringify(e.thread)}}`
+  return HASH_PREFIX + hash('sha256', text, 'hex')
+}
+
+/**
+ * CIDv1, raw codec, sha2-256 of the JWT's UTF-8 bytes, base32: the default message id. The
+ * same function as src/messages' (written out by hand there; its tests hold it to
+ * multiformats' CID class).
+ */
 export function cidOfJwt (jwt: string): string {
-  const digest = createHash('sha256').update(jwt, 'utf8').digest()
-  return CID.createV1(raw.code, createDigest(0x12, digest)).toString()
+  return messageIdOfJwt(jwt)
 }
 
 /** The payload of a compact JWS, or undefined when it is not one. No signature check. */
@@ -109,9 +130,15 @@ export function checkAppend (fields: LedgerAppend, messageIdOf: (jwt: string) =>
   if (typeof thread !== 'string' || thread.length === 0 || thread.length > MAX_THREAD_CHARS) throw invalidArgument('thread', `must be a string of 1 to ${MAX_THREAD_CHARS} characters`)
   if (typeof kind !== 'string' || kind.length > MAX_KIND_CHARS || !KIND_RE.test(kind)) throw invalidArgument('kind', `must be a message kind such as 'vrm.AgreementProposal' (at most ${MAX_KIND_CHARS} characters)`)
   if (typeof jwt !== 'string' || jwt.length > MAX_JWT_CHARS) throw invalidArgument('jwt', `must be a string of at most ${MAX_JWT_CHARS} characters`)
-  if (decodeJwtPayload(jwt) === undefined) throw invalidArgument('jwt', 'is not a compact JWT with a JSON object payload')
-  const messageId = messageIdOf(jwt)
-  if (fields.messageId !== undefined && fields.messageId !== messageId) throw invalidArgument('messageId', `is not the id of the JWT (expected ${messageId})`)
+  let messageId: string
+  if (fields.vouched === true && typeof fields.messageId === 'string' && fields.messageId.length > 0 && fields.messageId.length <= MAX_MESSAGE_ID_CHARS) {
+    // parsed and hashed by src/messages already (LedgerAppend.vouched)
+    messageId = fields.messageId
+  } else {
+    if (decodeJwtPayload(jwt) === undefined) throw invalidArgument('jwt', 'is not a compact JWT with a JSON object payload')
+    messageId = messageIdOf(jwt)
+    if (fields.messageId !== undefined && fields.messageId !== messageId) throw invalidArgument('messageId', `is not the id of the JWT (expected ${messageId})`)
+  }
   const at = fields.at
   if (at !== undefined && (!Number.isSafeInteger(at) || at < 0)) throw invalidArgument('at', 'must be a non-negative integer (ms since the epoch)')
   return { ...(at !== undefined ? { at } : {}), direction, thread, kind, messageId, jwt }

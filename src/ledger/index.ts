@@ -20,7 +20,9 @@
  *                8785 for these values) of every stored field but `hash`
  *
  * Writing: prepareAppend(fields) is synchronous and returns { entry, ops }: the entry built on
- * an in-memory tip (head + what was prepared since), its put and the head's put. The caller
+ * an in-memory tip (head + what was prepared since), its put and the head's put. A caller
+ * holding the message as src/messages signed or verified it passes `vouched: true` with its
+ * id: the JWT is then not parsed and hashed again (verify() still checks every id). The caller
  * puts them in its own batch with the message and its replay marker, as many as it needs,
  * and hands the batch to write(ops): one synced LevelDB batch, writes serialised, the ledger
  * entries re-chained onto the head on disk (read once, then kept as each flush leaves it, and

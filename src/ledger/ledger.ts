@@ -1,6 +1,6 @@
 import { HearthError, invalidArgument } from '../errors.ts'
 import type { BatchOp } from '../store/index.ts'
-import { GENESIS_HASH, HEAD_KEY, INDEX_DIGITS, MAX_INDEX, REDACTABLE, checkAppend, cidOfJwt, entryHash, entryKey, isEntryKey, isHead, malformed } from './entry.ts'
+import { GENESIS_HASH, HEAD_KEY, INDEX_DIGITS, MAX_INDEX, REDACTABLE, checkAppend, cidOfJwt, entryHash, entryKey, isEntryKey, isHead, malformed, sealHash } from './entry.ts'
 import type { LedgerAppend, LedgerEntry, LedgerHead } from './entry.ts'
 import { createSerial } from './serial.ts'
 import { verifyRecords } from './verify.ts'
@@ -136,14 +136,18 @@ export async function createLedger (init: LedgerInit): Promise<Ledger> {
     // chain onto the head on disk: equal to the provisional values unless an earlier prepared
     // batch failed or was dropped
     let head = start
+    let tipWritten = false
     const entries = group.map(g => g.puts.map(op => {
       const e = op.value as LedgerEntry
-      // prepareAppend hashed it on this very head unless an earlier batch failed: rehash only then
+      // prepareAppend hashed it on this very head unless an earlier batch failed or was
+      // dropped, or batches reached write() in another order than they were prepared: rehash
+      // only then
       if (e.index !== head.index + 1 || e.prevHash !== head.hash) {
         e.index = head.index + 1
         e.prevHash = head.hash
-        e.hash = entryHash(e)
+        e.hash = sealHash(e)
       }
+      if (e === tipEntry) tipWritten = true
       op.key = entryKey(e.index)
       head = { index: e.index, hash: e.hash }
       return e
@@ -152,28 +156,60 @@ export async function createLedger (init: LedgerInit): Promise<Ledger> {
       await batch([...group.flatMap(g => [...g.rest, ...g.puts]), { type: 'put', sublevel, key: HEAD_KEY, value: head }], { sync: true })
     } catch (err) {
       base = tip = start
+      tipEntry = undefined
       flushedHead = undefined
       for (const g of group) g.reject(err)
       return
     }
     for (const list of entries) for (const e of list) written.add(e)
-    base = tip = head
+    base = head
     flushedHead = head
+    // The tip only says where the next prepareAppend starts, so that the next flush need not
+    // rehash: a wrong tip costs a rehash, never a wrong chain. Entries prepared while this
+    // batch was on its way to disk wait in the queue to be written on top of it: chain them
+    // onto what was just written now (each is hashed again only if it changed, as the next
+    // flush would), and keep the tip after the last of them. Setting the tip back to the head
+    // instead made almost every entry under load take an index still queued, and be hashed
+    // twice.
+    let next = head
+    let tipQueued = tipWritten
+    for (const g of queue) {
+      for (const op of g.puts) {
+        const e = op.value as LedgerEntry
+        if (e.index !== next.index + 1 || e.prevHash !== next.hash) {
+          e.index = next.index + 1
+          e.prevHash = next.hash
+          e.hash = sealHash(e)
+        }
+        next = { index: e.index, hash: e.hash }
+        if (e === tipEntry) tipQueued = true
+      }
+    }
+    // the last entry prepared is written or queued: nothing prepared waits outside the queue
+    // (a caller that prepared and has not called write() yet keeps the tip where it is)
+    if (tipQueued || tip.index <= head.index) {
+      tip = next
+      if (tipWritten) tipEntry = undefined
+    }
     group.forEach((g, i) => { g.resolve(entries[i]!) })
   }
 
   /** believed on disk (moved by write and commit), and that plus what was prepared since */
   let base = await diskHead()
   let tip = base
+  /** the entry prepareAppend made last, until it is written (see flush) */
+  let tipEntry: object | undefined
 
   const ledger: Ledger = {
     prepareAppend (fields) {
-      const c = checkAppend(fields, messageIdOf)
+      // a vouched id is src/messages' id: with another messageId function, recompute it
+      const c = checkAppend(init.messageId === undefined || fields?.vouched === undefined ? fields : { ...fields, vouched: undefined }, messageIdOf)
       if (tip.index >= MAX_INDEX) throw new HearthError('INTERNAL', 'the ledger is full')
       const unsealed = { index: tip.index + 1, at: c.at ?? now(), direction: c.direction, thread: c.thread, kind: c.kind, messageId: c.messageId, jwt: c.jwt, prevHash: tip.hash }
-      const entry: LedgerEntry = { ...unsealed, hash: entryHash(unsealed) }
+      const entry: LedgerEntry = { ...unsealed, hash: sealHash(unsealed) }
       ours.add(entry)
       tip = { index: entry.index, hash: entry.hash }
+      tipEntry = entry
       return {
         entry,
         ops: [
@@ -223,8 +259,8 @@ export async function createLedger (init: LedgerInit): Promise<Ledger> {
       return ops
     },
 
-    committed () { base = tip; flushedHead = undefined },
-    aborted () { tip = base; flushedHead = undefined },
+    committed () { base = tip; tipEntry = undefined; flushedHead = undefined },
+    aborted () { tip = base; tipEntry = undefined; flushedHead = undefined },
 
     head: diskHead,
 
