@@ -24,7 +24,8 @@ import type { Message } from '@libp2p/gossipsub'
 export const SIZE = 50
 export const CATEGORIES = ['bicycles', 'electronics', 'furniture'] as const
 export const VENDORS_PER_CATEGORY = 8
-export const INTENTS = 60
+/** 200, so that the p99 is not simply the largest sample (it is the 2nd largest) */
+export const INTENTS = 200
 export const OFFERS = 300
 export const OFFER_INTENTS = 10
 const IN_FLIGHT = 16
