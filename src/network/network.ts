@@ -19,7 +19,7 @@ import { formatInvitation } from './invitation.ts'
 import { createBootstrapper } from './bootstrap.ts'
 import { createRecordValidator } from './record-validator.ts'
 import type { DidRecord } from './did-record.ts'
-import { libp2pInternals } from './internals.ts'
+import { libp2pInternals, skipRepeatedProtocolMerges } from './internals.ts'
 import { createRelayGate, createRelayService, DEFAULT_RELAY_LIMITS } from './relay-service.ts'
 import type { RelayLimits, RelayService } from './relay-service.ts'
 import { createRelayClient } from './relay-client.ts'
@@ -107,6 +107,7 @@ export async function createNetwork (components: NetworkComponents, init: Networ
   })
   let internals: ReturnType<typeof libp2pInternals>
   try { internals = libp2pInternals(libp2p) } catch (err) { await libp2p.stop(); throw err }
+  skipRepeatedProtocolMerges(libp2p)
   const contacts = await createContacts(store)
   for (const c of await contacts.list()) if (c.seq !== undefined) validator.saw({ did: c.did, seq: c.seq } as DidRecord)
   const publisher = createPublisher(libp2p, identity, store, { ttlMs: init.recordTtlMs, onRecord: r => { validator.saw(r as DidRecord) } })
