@@ -43,5 +43,5 @@ export function intentTerms (): { termId: string, termHash: string } {
 export const notFound = (what: string, id: string): HearthError => new HearthError('NOT_FOUND', `no ${what} ${JSON.stringify(id)} here`)
 export const invalidState = (why: string): HearthError => new HearthError('INVALID_STATE', why)
 
-export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
+export { utf8 } from '../messages/codec.ts'
 export const fromUtf8 = (b: Uint8Array): string => new TextDecoder('utf-8', { fatal: true }).decode(b)

@@ -157,9 +157,15 @@ export function createPerson (ctx: IcCtx): Person {
     async start () {
       const now = ctx.now()
       for (const rec of await store.values<OwnIntent>(store.intents)) {
-        if (rec.status === 'expired' || endOf(rec) <= now) continue
-        keysOf(rec)
-        ctx.topics.subscribe(replyTopic(rec.id))
+        if (rec.status === 'expired') continue
+        if (endOf(rec) > now) {
+          keysOf(rec)
+          ctx.topics.subscribe(replyTopic(rec.id))
+        } else if (rec.status === 'open') {
+          // it ended while the node was down
+          await close(rec, 'expired')
+          ctx.emit('intent:expired', { intentId: rec.id })
+        }
       }
     },
 
@@ -315,25 +321,30 @@ export function createPerson (ctx: IcCtx): Person {
       await receiveOffer(opened.rec, opened.jwt)
     },
 
+    /**
+     * Only intents whose keys are held can change with time: the open ones, and closed ones
+     * until their expiry (start() loads them). Closing an intent settles its open offers, so
+     * open offers belong to open intents: the sweep's work follows the live intents, not the
+     * history kept in the store.
+     */
     async sweep (now) {
       let n = 0
-      for (const rec of await store.values<OwnIntent>(store.intents)) {
-        if (rec.status !== 'open' && keys.has(rec.id) && endOf(rec) <= now) forget(rec.id)
-        if (rec.status === 'open' && endOf(rec) <= now) {
-          await ctx.exclusive(`intent:${rec.id}`, async () => {
-            const cur = await getIntent(rec.id)
-            if (cur.status !== 'open') return
-            await close(cur, 'expired')
-            ctx.emit('intent:expired', { intentId: rec.id })
-            n++
-          })
-        }
-      }
-      for (const o of await store.values<ReceivedOffer>(store.offers)) {
-        if (o.status === 'open' && Date.parse(bodyOf<OfferBody>(o.jwt).validUntil) <= now) {
-          await store.batch([putOffer({ ...o, status: 'expired' })])
-          n++
-        }
+      for (const id of [...keys.keys()]) {
+        n += await ctx.exclusive(`intent:${id}`, async () => {
+          const rec = await store.get<OwnIntent>(store.intents, id)
+          if (rec === undefined || rec.status !== 'open') {
+            if (rec === undefined || endOf(rec) <= now) forget(id)
+            return 0
+          }
+          if (endOf(rec) <= now) {
+            await close(rec, 'expired')
+            ctx.emit('intent:expired', { intentId: id })
+            return 1
+          }
+          const ended = (await offersOf(id)).filter(o => o.status === 'open' && Date.parse(bodyOf<OfferBody>(o.jwt).validUntil) <= now)
+          if (ended.length > 0) await store.batch(ended.map(o => putOffer({ ...o, status: 'expired' })))
+          return ended.length
+        })
       }
       return n
     }

@@ -1,4 +1,5 @@
 import { hkdfSync } from 'node:crypto'
+import { HKDF_SALT, IDENTITY_INFO } from '../identity/derive-keys.ts'
 import { RateLimiter } from '@libp2p/utils'
 import { invalidArgument, isHearthError } from '../errors.ts'
 import { newRandomId } from '../messages/index.ts'
@@ -45,8 +46,8 @@ export interface Vendor {
 
 /** The vendor's inbox key: X25519 from its identity key's seed, so anyone can seal to its DID. */
 function inboxKey (masterSeed: Uint8Array): X25519KeyPair {
-  // the identity key's seed, derived exactly as src/identity/derive-keys.ts does
-  const seed = new Uint8Array(hkdfSync('sha256', masterSeed, utf8('hearth/key-derivation/v1'), utf8('hearth/identity/ed25519/v1'), 32))
+  // the identity key's seed, derived with src/identity/derive-keys.ts's salt and label
+  const seed = new Uint8Array(hkdfSync('sha256', masterSeed, utf8(HKDF_SALT), utf8(IDENTITY_INFO), 32))
   try { return x25519FromEd25519Seed(seed) } finally { seed.fill(0) }
 }
 

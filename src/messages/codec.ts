@@ -71,3 +71,26 @@ export function hasKeysInOrder (value: Record<string, unknown>, expected: readon
   const keys = Object.keys(value)
   return keys.length === expected.length && keys.every((k, i) => k === expected[i])
 }
+
+export interface DecodedJws {
+  /** '<header>.<payload>', the bytes the signature covers (ASCII) */
+  signingInput: string
+  signature: Uint8Array
+  header: Record<string, unknown>
+  payload: Record<string, unknown>
+}
+
+/**
+ * A compact JWS string within `maxBytes`, split and decoded by the rules above: every Hearth
+ * protocol's first steps (agreement messages, intentcast messages), cheapest first. UTF-8 is
+ * never shorter than the UTF-16 length, so the first test refuses a huge string without
+ * scanning it; the second counts the UTF-8 bytes of the rest.
+ */
+export function decodeJws (jwt: string, maxBytes: number): DecodedJws {
+  if (jwt.length > maxBytes || Buffer.byteLength(jwt, 'utf8') > maxBytes) throw invalidMessage('TOO_LARGE', `over the ${maxBytes}-byte limit`)
+  const segments = jwt.split('.', 4)
+  if (segments.length !== 3) throw invalidMessage('MALFORMED', 'a compact JWS has exactly three segments')
+  const [h, p, s] = segments as [string, string, string]
+  return { signingInput: `${h}.${p}`, signature: decodeBase64url(s, 'signature'), header: decodeJsonObject(h, 'header'), payload: decodeJsonObject(p, 'payload') }
+}
+

@@ -1,7 +1,7 @@
 import { invalidArgument } from '../errors.ts'
 import { publicKeyFromDidKey, verifyEd25519 } from '../identity/index.ts'
 import { checkClaims, checkHeader } from './claims.ts'
-import { decodeBase64url, decodeJsonObject } from './codec.ts'
+import { decodeJws } from './codec.ts'
 import { DEFAULT_MAX_LIFETIME_SECONDS, DEFAULT_SKEW_SECONDS, isKind, MAX_MESSAGE_BYTES } from './kinds.ts'
 import { messageId } from './message-id.ts'
 import { validateBody } from './schemas.ts'
@@ -24,15 +24,7 @@ export function verifyMessage (jwt: string, policy: VerifyPolicy): VerifiedMessa
   const nowMs = policy.now ?? Date.now()
 
   if (typeof jwt !== 'string') throw invalidMessage('MALFORMED', 'a message is a compact JWS string')
-  // UTF-8 is never shorter than the UTF-16 length, so the first test refuses a huge string
-  // without scanning it; the second counts the UTF-8 bytes of the rest
-  if (jwt.length > maxBytes || Buffer.byteLength(jwt, 'utf8') > maxBytes) throw invalidMessage('TOO_LARGE', `over the ${maxBytes}-byte limit`)
-  const segments = jwt.split('.', 4)
-  if (segments.length !== 3) throw invalidMessage('MALFORMED', 'a compact JWS has exactly three segments')
-  const [h, p, s] = segments as [string, string, string]
-  const signature = decodeBase64url(s, 'signature')
-  const rawHeader = decodeJsonObject(h, 'header')
-  const rawPayload = decodeJsonObject(p, 'payload')
+  const { signingInput, signature, header: rawHeader, payload: rawPayload } = decodeJws(jwt, maxBytes)
 
   const header = checkHeader(rawHeader, kinds)
   const payload = checkClaims(rawPayload, header, audience, {
@@ -43,7 +35,7 @@ export function verifyMessage (jwt: string, policy: VerifyPolicy): VerifiedMessa
 
   if (signature.length !== ED25519_SIGNATURE_BYTES) throw invalidMessage('BAD_SIGNATURE', `an Ed25519 signature is 64 bytes, not ${signature.length}`)
   // node:crypto (OpenSSL) verifies strictly per RFC 8032: S must be below the group order
-  if (!verifyEd25519(publicKeyFromDidKey(payload.iss), Buffer.from(`${h}.${p}`, 'ascii'), signature)) {
+  if (!verifyEd25519(publicKeyFromDidKey(payload.iss), Buffer.from(signingInput, 'ascii'), signature)) {
     throw invalidMessage('BAD_SIGNATURE', 'the signature is not by the key of iss')
   }
 

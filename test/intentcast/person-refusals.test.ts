@@ -134,6 +134,32 @@ describe('her node refuses bad offers and stores nothing of them', () => {
   }, 60_000)
 })
 
+describe('time ends intents and offers', () => {
+  it('an offer past its validity is marked expired by the sweep; an intent that ended while her node was down is expired at start', async () => {
+    const { hub, person, vendor, other } = await market(3_600_000)
+    const intent = await person.intentcast.person.create({ what: 'A used road bike, size 56', category: 'bicycles', expiresInSeconds: 3600 })
+    await waitFor('the vendor to hold the intent', async () => (await vendor.intentcast.vendor.intents()).length === 1)
+    const held = (await vendor.store.get<MarketIntent>(vendor.store.market, intent.id))!
+    // valid for two more seconds (signed as if ten minutes ago)
+    const short = offerJwt(newKey(), { id: intent.id, pairwiseDid: intent.pairwiseDid, messageId: held.messageId }, {}, Date.now() - 598_000)
+    await sendOffer(other, bodyOf<IntentBody>(held.jwt).replyKey, intent.id, short)
+    await waitFor('the offer to arrive', async () => (await person.intentcast.person.offers(intent.id)).length === 1)
+    expect((await person.intentcast.person.offers(intent.id))[0]!.status).toBe('open')
+    await new Promise(resolve => setTimeout(resolve, 2200))
+    expect(await person.intentcast.sweep()).toBe(1)
+    expect((await person.intentcast.person.offers(intent.id))[0]!.status).toBe('expired')
+    expect((await person.intentcast.person.get(intent.id)).status).toBe('open')
+
+    const brief = await person.intentcast.person.create({ what: 'Bike lights, front and rear', category: 'bicycles', expiresInSeconds: 3 })
+    const repo = person.repo
+    await person.stop()
+    await new Promise(resolve => setTimeout(resolve, 3200))
+    const again = await startTestNode({ repo, bootstrap: [hub.network.addresses()[0]!], intentcastSweepMs: 3_600_000 })
+    expect((await again.intentcast.person.get(brief.id)).status).toBe('expired')
+    expect((await again.intentcast.person.get(intent.id)).status).toBe('open')
+  }, 60_000)
+})
+
 describe('bad intents', () => {
   it('her own node refuses an intent without expiry, an oversized one, an unknown category', async () => {
     const { person } = await market()
