@@ -72,10 +72,24 @@ export function createPerson (ctx: IcCtx): Person {
     if (rec === undefined) throw notFound('intent', String(id).slice(0, 64))
     return rec
   }
+  // What time can change, in memory, so that a sweep with nothing due touches no disk: when
+  // each live intent ends (open, or closed until its expiry), and until when each open offer holds.
+  const ends = new Map<string, number>()
+  const openOffers = new Map<string, { intentId: string, until: number }>()
   const forget = (id: string): void => {
+    ends.delete(id)
     if (keys.delete(id)) ctx.topics.unsubscribe(replyTopic(id))
   }
   const endOf = (rec: OwnIntent): number => Date.parse(bodyOf<IntentBody>(rec.versions.at(-1)!.jwt).expiresAt)
+  const watch = (rec: OwnIntent): void => { ends.set(rec.id, endOf(rec)) }
+  /** after a batch wrote these offers: keep the open ones' validity in view */
+  const noteOffers = (offers: ReceivedOffer[]): void => {
+    for (const o of offers) {
+      const key = offerKey(o.intentId, o.id)
+      if (o.status === 'open') openOffers.set(key, { intentId: o.intentId, until: Date.parse(bodyOf<OfferBody>(o.jwt).validUntil) })
+      else openOffers.delete(key)
+    }
+  }
   const keysOf = (rec: OwnIntent): Keys => {
     let k = keys.get(rec.id)
     if (k === undefined) {
@@ -136,8 +150,10 @@ export function createPerson (ctx: IcCtx): Person {
   const close = async (rec: OwnIntent, status: 'withdrawn' | 'expired' | 'accepted', extra: Partial<OwnIntent> = {}): Promise<OwnIntent> => {
     const now = ctx.now()
     const next: OwnIntent = { ...rec, ...extra, status, updatedAt: now }
-    const open = (await offersOf(rec.id)).filter(o => o.status === 'open' && o.id !== extra.accepted?.offerId)
-    await store.batch([putIntent(next), ...open.map(o => putOffer({ ...o, status: status === 'expired' ? 'expired' : 'withdrawn' }))])
+    const settled = (await offersOf(rec.id)).filter(o => o.status === 'open' && o.id !== extra.accepted?.offerId)
+      .map(o => ({ ...o, status: status === 'expired' ? 'expired' as const : 'withdrawn' as const }))
+    await store.batch([putIntent(next), ...settled.map(putOffer)])
+    noteOffers(settled)
     // until its expiry she still opens offers to it, to refuse them by name (a late offer);
     // after that, it is as if it never existed
     if (status === 'expired') forget(rec.id)
@@ -160,7 +176,9 @@ export function createPerson (ctx: IcCtx): Person {
         if (rec.status === 'expired') continue
         if (endOf(rec) > now) {
           keysOf(rec)
+          watch(rec)
           ctx.topics.subscribe(replyTopic(rec.id))
+          if (rec.status === 'open') noteOffers(await offersOf(rec.id))
         } else if (rec.status === 'open') {
           // it ended while the node was down
           await close(rec, 'expired')
@@ -199,6 +217,7 @@ export function createPerson (ctx: IcCtx): Person {
       // stored (synced) before anything leaves: an offer may come back at once
       await store.batch([putIntent(rec)])
       keys.set(intentId, k)
+      watch(rec)
       ctx.topics.subscribe(replyTopic(intentId))
       await broadcast(rec, signed.jwt, body.category)
       ctx.emit('intent:created', { intentId, category: body.category, expiresAt: body.expiresAt, published, to: to.length })
@@ -217,6 +236,7 @@ export function createPerson (ctx: IcCtx): Person {
         const signed = sign(keysOf(rec), body, now)
         const next: OwnIntent = { ...rec, versions: [...rec.versions, signed], updatedAt: now }
         await store.batch([putIntent(next)])
+        watch(next)
         await broadcast(next, signed.jwt, body.category)
         ctx.emit('intent:updated', { intentId: id, version: body.seq })
         return await view(next)
@@ -275,7 +295,9 @@ export function createPerson (ctx: IcCtx): Person {
         const answer = parseAnswer(await request(connection, INTENTCAST_PROTOCOL, utf8(signed.jwt), { signal: options.signal }))
         if (!answer.ok) throw new HearthError('INVALID_STATE', `the vendor refused the acceptance: ${answer.code}`, { details: { wire: answer.code } })
         const accepted = { offerId: offer.id, agreementId: agreement.id, vendor: offer.vendor }
-        await store.batch([putOffer({ ...offer, status: 'accepted', agreementId: agreement.id })])
+        const taken: ReceivedOffer = { ...offer, status: 'accepted', agreementId: agreement.id }
+        await store.batch([putOffer(taken)])
+        noteOffers([taken])
         // the intent is done: every vendor is told to delete it (PDC-INTENT)
         await withdrawal(rec, 'an offer was accepted').catch(() => {})
         await close(rec, 'accepted', { accepted })
@@ -300,6 +322,7 @@ export function createPerson (ctx: IcCtx): Person {
         } catch (err) { throw asArgument(err) }
         const next: ReceivedOffer = { ...offer, status: 'declined', decline: { code: options.code, reason: options.reason } }
         await store.batch([putOffer(next)])
+        noteOffers([next])
         // sealed to the vendor, over its inbox bucket: a decline reveals nothing about her
         await ctx.topics.publish(inboxTopic(offer.vendor), seal(x25519PublicFromEd25519(publicKeyFromDidKey(offer.vendor)), utf8(signed.jwt), 'inbox'))
         ctx.emit('offer:declined', { intentId: rec.id, offerId: offer.id, vendor: offer.vendor })
@@ -321,29 +344,29 @@ export function createPerson (ctx: IcCtx): Person {
       await receiveOffer(opened.rec, opened.jwt)
     },
 
-    /**
-     * Only intents whose keys are held can change with time: the open ones, and closed ones
-     * until their expiry (start() loads them). Closing an intent settles its open offers, so
-     * open offers belong to open intents: the sweep's work follows the live intents, not the
-     * history kept in the store.
-     */
+    /** Expire what is due: the in-memory views above say what, so an idle sweep reads nothing. */
     async sweep (now) {
       let n = 0
-      for (const id of [...keys.keys()]) {
+      for (const [id, end] of [...ends]) {
+        if (end > now) continue
         n += await ctx.exclusive(`intent:${id}`, async () => {
           const rec = await store.get<OwnIntent>(store.intents, id)
-          if (rec === undefined || rec.status !== 'open') {
-            if (rec === undefined || endOf(rec) <= now) forget(id)
-            return 0
-          }
-          if (endOf(rec) <= now) {
-            await close(rec, 'expired')
-            ctx.emit('intent:expired', { intentId: id })
-            return 1
-          }
-          const ended = (await offersOf(id)).filter(o => o.status === 'open' && Date.parse(bodyOf<OfferBody>(o.jwt).validUntil) <= now)
-          if (ended.length > 0) await store.batch(ended.map(o => putOffer({ ...o, status: 'expired' })))
-          return ended.length
+          if (rec === undefined || rec.status !== 'open') { forget(id); return 0 }
+          if (endOf(rec) > now) { watch(rec); return 0 }
+          await close(rec, 'expired')
+          ctx.emit('intent:expired', { intentId: id })
+          return 1
+        })
+      }
+      for (const [key, { intentId, until }] of [...openOffers]) {
+        if (until > now) continue
+        n += await ctx.exclusive(`intent:${intentId}`, async () => {
+          const o = await store.get<ReceivedOffer>(store.offers, key)
+          if (o === undefined || o.status !== 'open') { openOffers.delete(key); return 0 }
+          const ended: ReceivedOffer = { ...o, status: 'expired' }
+          await store.batch([putOffer(ended)])
+          noteOffers([ended])
+          return 1
         })
       }
       return n
@@ -379,6 +402,7 @@ export function createPerson (ctx: IcCtx): Person {
       if ((await offersOf(rec.id)).length >= ctx.config.maxOffersPerIntent) return refuse('TOO_MANY_OFFERS')
       const offer: ReceivedOffer = { id: body.offerId, intentId: rec.id, jwt, messageId: id, vendor: body.vendor.did, status: 'open', receivedAt: now }
       await store.batch([putOffer(offer)])
+      noteOffers([offer])
       ctx.emit('offer:received', { intentId: rec.id, offerId: offer.id, vendor: offer.vendor, total: body.total })
     })
   }
